@@ -1,0 +1,30 @@
+package io.edgegate.store;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/** The model repository on disk. */
+@ProviderType
+public interface ModelStore {
+
+    /** File name of a version's model. */
+    String MODEL_FILE = "model.onnx";
+
+    /** File name of a version's optional configuration. */
+    String CONFIG_FILE = "model.json";
+
+    /** The repository's root folder. */
+    Path root();
+
+    /** Every version of every model, ordered by name then version; a snapshot. */
+    List<ModelVersion> versions();
+
+    /** The versions of one model, oldest first; empty if no such model. */
+    List<ModelVersion> versions(String model);
+
+    /** One version, if present. */
+    Optional<ModelVersion> version(String model, long version);
+}

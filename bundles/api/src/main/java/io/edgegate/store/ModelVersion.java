@@ -1,0 +1,68 @@
+package io.edgegate.store;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One version of a model as found on disk. A version whose files could not be read is still listed,
+ * with {@link #problem()} saying why, so that operators see it rather than have it vanish.
+ */
+public final class ModelVersion {
+    private final String name;
+    private final long version;
+    private final Path modelFile;
+    private final String sha256;
+    private final long size;
+    private final ModelConfig config;
+    private final String problem;
+
+    public ModelVersion(String name, long version, Path modelFile, String sha256, long size,
+            ModelConfig config, String problem) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.version = version;
+        this.modelFile = Objects.requireNonNull(modelFile, "modelFile");
+        this.sha256 = sha256;
+        this.size = size;
+        this.config = Objects.requireNonNull(config, "config");
+        this.problem = problem;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long version() {
+        return version;
+    }
+
+    /** The {@code model.onnx} file. */
+    public Path modelFile() {
+        return modelFile;
+    }
+
+    /** Lower-case hex sha256 of the model file; {@code null} if it could not be read. */
+    public String sha256() {
+        return sha256;
+    }
+
+    /** Size of the model file in bytes. */
+    public long size() {
+        return size;
+    }
+
+    /** What {@code model.json} declares, completed from the ONNX graph where it is silent. */
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** Why this version cannot be served, if its files are unreadable or corrupt. */
+    public Optional<String> problem() {
+        return Optional.ofNullable(problem);
+    }
+
+    @Override
+    public String toString() {
+        return name + "/" + version;
+    }
+}

@@ -1,0 +1,50 @@
+package io.edgegate.http.impl;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
+/** Stops reading a request body as soon as it passes the limit, so an endless body costs nothing more. */
+final class LimitedInputStream extends FilterInputStream {
+    /** Thrown when the body is longer than the limit. */
+    static final class TooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TooLarge(long limit) {
+            super("request body is larger than the limit of " + limit + " bytes");
+        }
+    }
+
+    private final long limit;
+    private long count;
+
+    LimitedInputStream(InputStream in, long limit) {
+        super(in);
+        this.limit = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+            count(1);
+        }
+        return b;
+    }
+
+    @Override
+    public int read(byte[] buf, int off, int len) throws IOException {
+        int n = super.read(buf, off, (int) Math.min(len, limit - count + 1));
+        if (n > 0) {
+            count(n);
+        }
+        return n;
+    }
+
+    private void count(long n) throws TooLarge {
+        count += n;
+        if (count > limit) {
+            throw new TooLarge(limit);
+        }
+    }
+}

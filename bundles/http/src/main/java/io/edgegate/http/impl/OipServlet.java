@@ -1,0 +1,273 @@
+package io.edgegate.http.impl;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletName;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+
+import io.edgegate.inference.InferenceException;
+import io.edgegate.inference.InferenceRequest;
+import io.edgegate.inference.InferenceResponse;
+import io.edgegate.inference.InferenceService;
+import io.edgegate.inference.ModelStatus;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * Open Inference Protocol v2 over REST: health, server and model metadata, readiness and inference under
+ * {@code /v2}. Errors are {@code {"error": "..."}}; 400 for a bad request, 404 for an unknown model or
+ * version, 413 for a body over the limit. The HTTP bind address and port are the HTTP service's settings.
+ */
+@Component(service = Servlet.class, configurationPid = OipServlet.PID)
+@Designate(ocd = OipServlet.Config.class)
+@HttpWhiteboardServletPattern({"/v2", "/v2/*"})
+@HttpWhiteboardServletName("edgegate-oip-v2")
+public final class OipServlet extends HttpServlet {
+    static final String PID = "io.edgegate.http";
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(OipServlet.class);
+    private static final String JSON = "application/json";
+
+    @ObjectClassDefinition(name = "Edgegate HTTP", description = "Open Inference Protocol v2 endpoints.")
+    public @interface Config {
+        @AttributeDefinition(description = "Largest request body accepted, in bytes; larger gets 413.")
+        long maxRequestBytes() default 64L * 1024 * 1024;
+    }
+
+    private final transient AtomicReference<InferenceService> inference = new AtomicReference<>();
+    private final long maxRequestBytes;
+    private final String serverVersion;
+
+    @Activate
+    public OipServlet(BundleContext context, Config config) {
+        if (config.maxRequestBytes() <= 0) {
+            throw new IllegalArgumentException("maxRequestBytes must be positive");
+        }
+        this.maxRequestBytes = config.maxRequestBytes();
+        this.serverVersion = context.getBundle().getVersion().toString();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindInference(InferenceService service) {
+        inference.set(service);
+    }
+
+    void unbindInference(InferenceService service) {
+        inference.compareAndSet(service, null);
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        try {
+            route(req, resp);
+        } catch (HttpError e) {
+            if (e.status() >= 500) {
+                LOG.warn("{} {}: {}", req.getMethod(), req.getRequestURI(), e.getMessage());
+            } else {
+                LOG.debug("{} {} -> {}: {}", req.getMethod(), req.getRequestURI(), e.status(), e.getMessage());
+            }
+            error(resp, e.status(), e.getMessage());
+        }
+    }
+
+    private void route(HttpServletRequest req, HttpServletResponse resp) throws HttpError, IOException {
+        String path = req.getPathInfo() == null ? "" : req.getPathInfo();
+        String[] parts = path.isEmpty() || path.equals("/") ? new String[0] : path.substring(1).split("/", -1);
+        String method = req.getMethod();
+        if (parts.length == 0) {
+            requireGet(method);
+            serverMetadata(resp);
+        } else if (parts.length == 2 && parts[0].equals("health")) {
+            requireGet(method);
+            health(parts[1], resp);
+        } else if (parts[0].equals("models") && parts.length >= 2) {
+            model(req, resp, parts);
+        } else {
+            throw HttpError.notFound("no endpoint " + req.getRequestURI());
+        }
+    }
+
+    /** {@code models/{m}[/versions/{v}][/ready|/infer]}. */
+    private void model(HttpServletRequest req, HttpServletResponse resp, String[] parts) throws HttpError, IOException {
+        String name = parts[1];
+        Long version = null;
+        int next = 2;
+        if (parts.length >= 4 && parts[2].equals("versions")) {
+            version = parseVersion(name, parts[3]);
+            next = 4;
+        }
+        String action = parts.length == next ? "" : parts.length == next + 1 ? parts[next] : null;
+        if (action == null || name.isEmpty()) {
+            throw HttpError.notFound("no endpoint " + req.getRequestURI());
+        }
+        switch (action) {
+            case "" -> {
+                requireGet(req.getMethod());
+                ModelStatus status = status(name, version);
+                List<Long> versions = service().models().stream().filter(s -> s.name().equals(name))
+                        .map(ModelStatus::version).toList();
+                ok(resp);
+                OipResponseWriter.modelMetadata(status, versions, resp.getOutputStream());
+            }
+            case "ready" -> {
+                requireGet(req.getMethod());
+                boolean ready = status(name, version).isReady();
+                resp.setStatus(ready ? 200 : 400);
+                writeBoolean(resp, "ready", ready);
+            }
+            case "infer" -> {
+                if (!req.getMethod().equals("POST")) {
+                    resp.setHeader("Allow", "POST");
+                    throw new HttpError(405, "use POST to infer");
+                }
+                infer(req, resp, name, version);
+            }
+            default -> throw HttpError.notFound("no endpoint " + req.getRequestURI());
+        }
+    }
+
+    private void infer(HttpServletRequest req, HttpServletResponse resp, String name, Long version)
+            throws HttpError, IOException {
+        InferenceService service = service();
+        long declared = req.getContentLengthLong();
+        if (declared > maxRequestBytes) {
+            throw tooLarge(resp);
+        }
+        InferenceRequest request;
+        try (InputStream body = new LimitedInputStream(req.getInputStream(), maxRequestBytes)) {
+            request = OipRequestReader.read(body, name, version);
+        } catch (LimitedInputStream.TooLarge e) {
+            throw tooLarge(resp);
+        }
+        InferenceResponse response;
+        try {
+            response = service.infer(request);
+        } catch (InferenceException e) {
+            throw map(e);
+        }
+        ok(resp);
+        OipResponseWriter.inference(response, resp.getOutputStream());
+    }
+
+    private HttpError tooLarge(HttpServletResponse resp) {
+        // Do not drain the rest of the body: close the connection instead.
+        resp.setHeader("Connection", "close");
+        return new HttpError(413, "request body is larger than the limit of " + maxRequestBytes + " bytes");
+    }
+
+    private ModelStatus status(String name, Long version) throws HttpError {
+        try {
+            return service().model(name, version);
+        } catch (InferenceException e) {
+            throw map(e);
+        }
+    }
+
+    private static Long parseVersion(String model, String text) throws HttpError {
+        try {
+            long v = Long.parseLong(text);
+            if (v > 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // the message below
+        }
+        throw HttpError.notFound("model '" + model + "' has no version '" + text + "'");
+    }
+
+    private static HttpError map(InferenceException e) {
+        return switch (e.reason()) {
+            case MODEL_NOT_FOUND -> HttpError.notFound(e.getMessage());
+            case MODEL_NOT_READY, INVALID_INPUT -> HttpError.badRequest(e.getMessage());
+            case INTERNAL -> new HttpError(500, e.getMessage());
+        };
+    }
+
+    private InferenceService service() throws HttpError {
+        InferenceService s = inference.get();
+        if (s == null) {
+            throw new HttpError(503, "the inference service is not running");
+        }
+        return s;
+    }
+
+    private void health(String which, HttpServletResponse resp) throws HttpError, IOException {
+        switch (which) {
+            case "live" -> {
+                resp.setStatus(200);
+                writeBoolean(resp, "live", true);
+            }
+            case "ready" -> {
+                InferenceService s = inference.get();
+                boolean ready = s != null && s.isReady();
+                resp.setStatus(ready ? 200 : 400);
+                writeBoolean(resp, "ready", ready);
+            }
+            default -> throw HttpError.notFound("no endpoint /v2/health/" + which);
+        }
+    }
+
+    private void serverMetadata(HttpServletResponse resp) throws IOException {
+        ok(resp);
+        try (JsonGenerator g = OipResponseWriter.open(resp.getOutputStream())) {
+            g.writeStartObject();
+            g.writeStringField("name", "edgegate");
+            g.writeStringField("version", serverVersion);
+            g.writeArrayFieldStart("extensions");
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+    }
+
+    private static void requireGet(String method) throws HttpError {
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            throw new HttpError(405, "use GET");
+        }
+    }
+
+    private static void ok(HttpServletResponse resp) {
+        resp.setStatus(200);
+        resp.setContentType(JSON);
+    }
+
+    private static void writeBoolean(HttpServletResponse resp, String field, boolean value) throws IOException {
+        resp.setContentType(JSON);
+        try (JsonGenerator g = OipResponseWriter.open(resp.getOutputStream())) {
+            g.writeStartObject();
+            g.writeBooleanField(field, value);
+            g.writeEndObject();
+        }
+    }
+
+    private static void error(HttpServletResponse resp, int status, String message) throws IOException {
+        if (resp.isCommitted()) {
+            return;
+        }
+        resp.resetBuffer();
+        resp.setStatus(status);
+        resp.setContentType(JSON);
+        try (JsonGenerator g = OipResponseWriter.open(resp.getOutputStream())) {
+            g.writeStartObject();
+            g.writeStringField("error", message);
+            g.writeEndObject();
+        }
+    }
+}

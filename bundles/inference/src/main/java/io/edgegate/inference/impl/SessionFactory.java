@@ -1,0 +1,130 @@
+package io.edgegate.inference.impl;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.OrtSession.SessionOptions;
+import io.edgegate.accelerator.spi.AcceleratorProvider;
+import io.edgegate.accelerator.spi.SessionSettings;
+import io.edgegate.inference.ModelStatus.State;
+import io.edgegate.model.TensorSpec;
+import io.edgegate.store.ModelConfig;
+import io.edgegate.store.ModelVersion;
+
+/** Creates the session of one model version on the best provider that accepts it. */
+final class SessionFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionFactory.class);
+
+    private final OrtEnvironment env;
+
+    SessionFactory(OrtEnvironment env) {
+        this.env = env;
+    }
+
+    /**
+     * Loads {@code version}, trying providers in order: the model's preferred ones first, then by ranking.
+     *
+     * @param providers the available providers, highest ranking first
+     * @return a READY or FAILED version; never throws
+     */
+    LoadedVersion load(ModelVersion version, List<AcceleratorProvider> providers) {
+        if (version.problem().isPresent()) {
+            return LoadedVersion.failed(version, version.problem().get(), null);
+        }
+        List<AcceleratorProvider> order = order(version.config(), providers);
+        if (order.isEmpty()) {
+            return LoadedVersion.loading(version, "waiting for an accelerator provider");
+        }
+        ModelConfig config = version.config();
+        SessionSettings settings = new SessionSettings(config.intraOpThreads(), config.interOpThreads());
+        List<String> failures = new ArrayList<>();
+        for (AcceleratorProvider provider : order) {
+            long start = System.nanoTime();
+            OrtSession session;
+            try (SessionOptions options = new SessionOptions()) {
+                provider.configure(options, settings);
+                session = env.createSession(version.modelFile().toString(), options);
+            } catch (OrtException | RuntimeException e) {
+                failures.add(provider.id() + ": " + e.getMessage());
+                LOG.warn("Model {} version {} did not load on provider {}: {}", version.name(), version.version(),
+                        provider.id(), e.getMessage());
+                continue;
+            }
+            String label = version.name() + "/" + version.version() + "@" + provider.id();
+            SessionHandle handle = new SessionHandle(session, label);
+            try {
+                Map<String, TensorSpec> inputs = specs(session.getInputInfo(), "input");
+                Map<String, TensorSpec> outputs = specs(session.getOutputInfo(), "output");
+                checkDeclared(config.inputs(), inputs, "input");
+                checkDeclared(config.outputs(), outputs, "output");
+                LOG.info("Model {} version {} ready on provider {} in {} ms", version.name(), version.version(),
+                        provider.id(), (System.nanoTime() - start) / 1_000_000);
+                return new LoadedVersion(version, State.READY, null, provider.id(), handle, inputs, outputs);
+            } catch (OrtException | IllegalArgumentException e) {
+                handle.retire();
+                // The model itself is at fault: another provider would not do better.
+                return LoadedVersion.failed(version, e.getMessage(), provider.id());
+            }
+        }
+        return LoadedVersion.failed(version, "ONNX Runtime could not load model.onnx: " + String.join("; ", failures),
+                null);
+    }
+
+    private static List<AcceleratorProvider> order(ModelConfig config, List<AcceleratorProvider> providers) {
+        List<AcceleratorProvider> available = providers.stream().filter(SessionFactory::available).toList();
+        if (config.preferredProviders().isEmpty()) {
+            return available;
+        }
+        List<AcceleratorProvider> ordered = new ArrayList<>();
+        for (String id : config.preferredProviders()) {
+            available.stream().filter(p -> p.id().equals(id)).findFirst().ifPresent(ordered::add);
+        }
+        return ordered;
+    }
+
+    private static boolean available(AcceleratorProvider p) {
+        try {
+            return p.isAvailable();
+        } catch (RuntimeException e) {
+            LOG.warn("Accelerator provider {} failed to say whether it is available: {}", p, e.toString());
+            return false;
+        }
+    }
+
+    private static Map<String, TensorSpec> specs(Map<String, NodeInfo> nodes, String kind) {
+        Map<String, TensorSpec> specs = new LinkedHashMap<>();
+        for (Map.Entry<String, NodeInfo> e : nodes.entrySet()) {
+            TensorSpec spec = TensorConversion.spec(e.getKey(), e.getValue());
+            if (spec == null) {
+                throw new IllegalArgumentException(
+                        kind + " '" + e.getKey() + "' is not a tensor; only tensor models are served");
+            }
+            specs.put(e.getKey(), spec);
+        }
+        return specs;
+    }
+
+    /** A {@code model.json} that disagrees with the model is a mistake worth failing loudly on. */
+    private static void checkDeclared(List<TensorSpec> declared, Map<String, TensorSpec> actual, String kind) {
+        for (TensorSpec d : declared) {
+            TensorSpec a = actual.get(d.name());
+            if (a == null) {
+                throw new IllegalArgumentException("model.json declares " + kind + " '" + d.name()
+                        + "', which the model does not have; it has " + actual.keySet());
+            }
+            if (a.datatype() != d.datatype() || a.rank() != d.rank()) {
+                throw new IllegalArgumentException("model.json declares " + kind + " '" + d.name() + "' as " + d
+                        + ", the model has " + a);
+            }
+        }
+    }
+}
