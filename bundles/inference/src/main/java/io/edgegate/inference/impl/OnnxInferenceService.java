@@ -83,22 +83,23 @@ public final class OnnxInferenceService implements InferenceService {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void addProvider(AcceleratorProvider provider, Map<String, Object> properties) {
+    public void addProvider(AcceleratorProvider provider, Map<String, Object> properties) {
         int ranking = properties.get(Constants.SERVICE_RANKING) instanceof Integer r ? r : 0;
-        long id = (Long) properties.get(Constants.SERVICE_ID);
+        long id = properties.get(Constants.SERVICE_ID) instanceof Long l ? l : 0L;
         providers.add(new Ranked(provider, ranking, id));
         LOG.info("Accelerator provider {} available (ranking {})", provider.id(), ranking);
         // On the loader thread, after any load that ran without providers: no version is left waiting.
         loader.execute(this::retryWaiting);
     }
 
-    void removeProvider(AcceleratorProvider provider) {
+    public void removeProvider(AcceleratorProvider provider) {
         providers.removeIf(r -> r.provider() == provider);
         LOG.info("Accelerator provider {} gone", provider.id());
     }
 
+    /** Stops loading and retires every session; each closes when its last request is done. */
     @Deactivate
-    void deactivate() {
+    public void deactivate() {
         loader.shutdownNow();
         try {
             loader.awaitTermination(30, TimeUnit.SECONDS);
