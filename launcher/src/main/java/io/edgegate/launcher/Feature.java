@@ -7,6 +7,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 
 /**
@@ -56,12 +57,15 @@ public record Feature(String id, String name, List<Artifact> bundles) {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
                 switch (field) {
-                    case "id" -> id = p.getValueAsString();
-                    case "name" -> name = p.getValueAsString();
+                    case "id" -> id = text(p, value, "id", source);
+                    case "name" -> name = text(p, value, "name", source);
                     case "bundles" -> readBundles(p, value, bundles, source);
                     default -> p.skipChildren();
                 }
             }
+        } catch (JsonProcessingException e) {
+            throw new IOException(source + ": not valid JSON: " + e.getOriginalMessage() + " (line "
+                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
         } catch (IllegalArgumentException e) {
             throw new IOException(source + ": " + e.getMessage(), e);
         }
@@ -69,6 +73,13 @@ public record Feature(String id, String name, List<Artifact> bundles) {
             throw new IOException(source + ": a feature needs an \"id\"");
         }
         return new Feature(id, name != null ? name : id, List.copyOf(bundles));
+    }
+
+    private static String text(JsonParser p, JsonToken token, String field, String source) throws IOException {
+        if (token != JsonToken.VALUE_STRING) {
+            throw new IOException(source + ": \"" + field + "\" must be a string");
+        }
+        return p.getText();
     }
 
     private static void readBundles(JsonParser p, JsonToken start, List<Artifact> out, String source)
@@ -83,9 +94,9 @@ public record Feature(String id, String name, List<Artifact> bundles) {
                 String bundleId = null;
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String f = p.currentName();
-                    p.nextToken();
+                    JsonToken v = p.nextToken();
                     if (f.equals("id")) {
-                        bundleId = p.getValueAsString();
+                        bundleId = text(p, v, "id", source);
                     } else {
                         p.skipChildren();
                     }

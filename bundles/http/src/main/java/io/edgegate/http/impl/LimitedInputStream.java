@@ -34,11 +34,19 @@ final class LimitedInputStream extends FilterInputStream {
 
     @Override
     public int read(byte[] buf, int off, int len) throws IOException {
-        int n = super.read(buf, off, (int) Math.min(len, limit - count + 1));
+        long room = limit - count; // never negative: count() throws as soon as count passes the limit
+        int n = super.read(buf, off, room >= len ? len : (int) room + 1);
         if (n > 0) {
             count(n);
         }
         return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+        long skipped = super.skip(Math.min(n, limit - count + 1));
+        count(skipped);
+        return skipped;
     }
 
     private void count(long n) throws TooLarge {

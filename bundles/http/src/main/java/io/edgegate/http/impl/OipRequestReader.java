@@ -27,6 +27,7 @@ import io.edgegate.model.Tensor;
 final class OipRequestReader {
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     static {
@@ -156,9 +157,9 @@ final class OipRequestReader {
                 }
                 buf.put((byte) (v.booleanValue() ? 1 : 0));
             }
-            case FP16 -> buf.putShort(Fp16Conversions.floatToFp16((float) number(v, name, index, type)));
-            case BF16 -> buf.putShort(Fp16Conversions.floatToBf16((float) number(v, name, index, type)));
-            case FP32 -> buf.putFloat((float) number(v, name, index, type));
+            case FP16 -> buf.putShort(Fp16Conversions.floatToFp16(finite(v, name, index, type, 65504f)));
+            case BF16 -> buf.putShort(Fp16Conversions.floatToBf16(finite(v, name, index, type, Float.MAX_VALUE)));
+            case FP32 -> buf.putFloat(finite(v, name, index, type, Float.MAX_VALUE));
             case FP64 -> buf.putDouble(number(v, name, index, type));
             case INT8 -> buf.put((byte) integer(v, name, index, type, Byte.MIN_VALUE, Byte.MAX_VALUE));
             case UINT8 -> buf.put((byte) integer(v, name, index, type, 0, 255));
@@ -182,6 +183,15 @@ final class OipRequestReader {
             throw wrong(name, index, v, type);
         }
         return v.doubleValue();
+    }
+
+    /** A number that the type can hold: an out-of-range value would silently become infinity. */
+    private static float finite(JsonNode v, String name, int index, DataType type, float max) throws HttpError {
+        double d = number(v, name, index, type);
+        if (Math.abs(d) > max) {
+            throw wrong(name, index, v, type);
+        }
+        return (float) d;
     }
 
     private static long integer(JsonNode v, String name, int index, DataType type, long min, long max)

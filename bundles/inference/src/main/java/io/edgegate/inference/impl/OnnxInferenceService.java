@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
@@ -193,9 +194,10 @@ public final class OnnxInferenceService implements InferenceService {
         LoadedVersion v = find(request.model(), request.version());
         OrtSession session = v.handle() == null ? null : v.handle().acquire();
         if (session == null) {
+            String state = v.handle() != null ? "stopping" : v.state().name().toLowerCase(Locale.ROOT);
             String why = v.reason() != null ? ": " + v.reason() : "";
             throw new InferenceException(Reason.MODEL_NOT_READY, "model '" + request.model() + "' version "
-                    + v.source().version() + " is " + v.state().name().toLowerCase() + why);
+                    + v.source().version() + " is " + state + why);
         }
         try {
             RequestValidator.validate(request, v.inputs(), v.outputs());

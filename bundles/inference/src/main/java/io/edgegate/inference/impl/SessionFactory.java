@@ -79,15 +79,19 @@ final class SessionFactory {
                 null);
     }
 
+    /** The model's preferred providers first, in its order; then every other available one by ranking. */
     private static List<AcceleratorProvider> order(ModelConfig config, List<AcceleratorProvider> providers) {
         List<AcceleratorProvider> available = providers.stream().filter(SessionFactory::available).toList();
-        if (config.preferredProviders().isEmpty()) {
-            return available;
-        }
         List<AcceleratorProvider> ordered = new ArrayList<>();
         for (String id : config.preferredProviders()) {
-            available.stream().filter(p -> p.id().equals(id)).findFirst().ifPresent(ordered::add);
+            available.stream().filter(p -> p.id().equals(id) && !ordered.contains(p)).findFirst()
+                    .ifPresent(ordered::add);
         }
+        if (!config.preferredProviders().isEmpty() && ordered.isEmpty() && !available.isEmpty()) {
+            LOG.warn("None of the preferred providers {} is available; using the best available one",
+                    config.preferredProviders());
+        }
+        available.stream().filter(p -> !ordered.contains(p)).forEach(ordered::add);
         return ordered;
     }
 

@@ -103,13 +103,17 @@ final class ModelJson {
             }
             long[] dims = new long[shape.size()];
             for (int i = 0; i < dims.length; i++) {
-                if (!shape.get(i).canConvertToLong() || shape.get(i).asLong() < -1) {
+                JsonNode d = shape.get(i);
+                if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < -1) {
                     throw new IOException("model.json: shape of '" + name + "' holds " + shape.get(i));
                 }
                 dims[i] = shape.get(i).asLong();
             }
+            if (!s.path("datatype").isTextual()) {
+                throw new IOException("model.json: '" + name + "' needs a \"datatype\" such as \"FP32\"");
+            }
             try {
-                specs.add(new TensorSpec(name, DataType.fromName(s.path("datatype").asText(null)), dims));
+                specs.add(new TensorSpec(name, DataType.fromName(s.path("datatype").asText()), dims));
             } catch (IllegalArgumentException e) {
                 throw new IOException("model.json: '" + name + "': " + e.getMessage());
             }
@@ -122,7 +126,7 @@ final class ModelJson {
         if (n.isMissingNode()) {
             return 0;
         }
-        if (!n.canConvertToInt() || n.asInt() < 0) {
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 0) {
             throw new IOException("model.json: threads." + field + " must be a non-negative integer");
         }
         return n.asInt();
