@@ -31,4 +31,23 @@ public interface InferenceService {
 
     /** Whether the models present at start have all been loaded or have failed. */
     boolean isReady();
+
+    /**
+     * Reads the model from the store again and loads what its version policy selects; undoes {@link #unload}.
+     * Returns once the load is done (the versions are READY or FAILED).
+     *
+     * @throws InferenceException {@link InferenceException.Reason#MODEL_NOT_FOUND} if the store has no such model
+     */
+    void load(String model) throws InferenceException;
+
+    /**
+     * Stops serving every version of the model: running requests finish, then the sessions are closed. The
+     * model stays unloaded, even if its files change, until {@link #load}.
+     *
+     * @throws InferenceException {@link InferenceException.Reason#MODEL_NOT_FOUND} if unknown
+     */
+    void unload(String model) throws InferenceException;
+
+    /** The accelerator providers the service knows, highest ranking first. */
+    List<ProviderStatus> providers();
 }

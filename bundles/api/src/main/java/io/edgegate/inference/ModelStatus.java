@@ -14,8 +14,12 @@ public final class ModelStatus {
         LOADING,
         /** Serving requests. */
         READY,
-        /** Could not be loaded; see {@link ModelStatus#reason()}. */
-        FAILED
+        /** Could not be loaded or warmed up; see {@link ModelStatus#reason()}. Never takes traffic. */
+        FAILED,
+        /** Replaced: finishes the requests already running on it, then its session is closed. */
+        DRAINING,
+        /** Unloaded on request (repository API); {@code load} brings it back. */
+        UNLOADED
     }
 
     private final String name;

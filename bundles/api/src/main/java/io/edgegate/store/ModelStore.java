@@ -27,4 +27,13 @@ public interface ModelStore {
 
     /** One version, if present. */
     Optional<ModelVersion> version(String model, long version);
+
+    /** The model's version policy, from {@code <root>/<model>/model.json}; the newest version by default. */
+    VersionPolicy policy(String model);
+
+    /**
+     * Looks at the disk now rather than at the next periodic scan, and tells the listeners what changed
+     * before returning.
+     */
+    void rescan();
 }

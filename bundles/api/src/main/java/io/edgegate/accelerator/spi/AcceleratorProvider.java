@@ -32,6 +32,16 @@ public interface AcceleratorProvider {
     }
 
     /**
+     * Whether sessions this provider configured stay valid after its service is gone. True (the default)
+     * when its execution provider is built into ONNX Runtime, such as the CPU or CUDA ones: such sessions keep
+     * serving until a replacement is ready. False when it registered a plugin execution-provider library that
+     * it unregisters on stop: the gateway then moves or closes those sessions before the service goes away.
+     */
+    default boolean sessionsOutliveProvider() {
+        return true;
+    }
+
+    /**
      * Adds this provider's execution provider and options to a new session's options. Called once per
      * session, before the session is created; the options are closed by the caller.
      *
