@@ -110,7 +110,8 @@ public class GatewayIT {
                 ours++;
             }
         }
-        assertEquals("edgegate bundles installed", 6, ours);
+        // counted from the feature files outside the framework, see TestGateway
+        assertEquals("edgegate bundles installed", Integer.parseInt(context.getProperty("edgegate.it.ours")), ours);
     }
 
     @Test

@@ -67,9 +67,12 @@ final class TestGateway {
                 "org.slf4j.helpers;version=" + v, "org.slf4j.spi;version=" + v));
         options.add(junitBundles());
         options.add(cleanCaches(true));
-        for (File jar : featureBundles()) {
+        List<File> jars = featureBundles();
+        for (File jar : jars) {
             options.add(bundle(jar.toURI().toString()));
         }
+        options.add(frameworkProperty("edgegate.it.ours")
+                .value(Long.toString(jars.stream().filter(f -> f.getName().startsWith("edgegate-")).count())));
         options.addAll(List.of(extra));
         return options.toArray(new Option[0]);
     }

@@ -66,6 +66,8 @@ public final class Gateway {
         p.put("felix.fileinstall.enableConfigSave", "false");
         p.put("felix.fileinstall.log.level", "2");
         p.put("felix.log.level", "1");
+        // No console unless asked for (bin/edgegate --shell): a console on a closed stdin stops the framework.
+        p.put("gosh.args", "--nointeractive");
         return p;
     }
 

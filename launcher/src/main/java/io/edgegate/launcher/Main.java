@@ -43,6 +43,10 @@ public final class Main implements Callable<Integer> {
             + "127.0.0.1).", paramLabel = "ADDRESS")
     String host;
 
+    @Option(names = "--shell", description = "An interactive Gogo shell on this terminal (try: help, "
+            + "edgegate:models, edgegate:providers).")
+    boolean shell;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
     }
@@ -74,6 +78,9 @@ public final class Main implements Callable<Integer> {
         }
         if (host != null) {
             props.put(HTTP_HOST, host);
+        }
+        if (shell) {
+            props.remove("gosh.args");
         }
         Gateway gateway = new Gateway(dir, props);
         CountDownLatch stopped = new CountDownLatch(1);

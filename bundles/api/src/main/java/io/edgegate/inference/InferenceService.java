@@ -50,4 +50,7 @@ public interface InferenceService {
 
     /** The accelerator providers the service knows, highest ranking first. */
     List<ProviderStatus> providers();
+
+    /** Sessions created and closed so far: a replaced session that was never closed would show here. */
+    SessionCounts sessions();
 }

@@ -77,6 +77,28 @@ final class OipRequestReader {
         return new InferenceRequest(model, version, id.isTextual() ? id.asText() : null, tensors, outputs);
     }
 
+    /** The body of a repository index request: empty, {@code {}} or {@code {"ready": true|false}}. */
+    static boolean readyFilter(InputStream body) throws HttpError, IOException {
+        byte[] bytes = body.readAllBytes();
+        if (new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+            return false;
+        }
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw HttpError.badRequest("malformed JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw HttpError.badRequest("an index request body is a JSON object such as {\"ready\": true}");
+        }
+        JsonNode ready = root.path("ready");
+        if (!ready.isMissingNode() && !ready.isBoolean()) {
+            throw HttpError.badRequest("\"ready\" must be true or false");
+        }
+        return ready.asBoolean(false);
+    }
+
     private static Tensor tensor(JsonNode input) throws HttpError {
         if (!input.isObject()) {
             throw HttpError.badRequest("each entry of \"inputs\" must be an object");

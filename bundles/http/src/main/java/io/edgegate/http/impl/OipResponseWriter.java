@@ -152,6 +152,25 @@ final class OipResponseWriter {
         }
     }
 
+    /** The repository index: {@code [{"name", "version", "state", "reason"}]}, as Triton writes it. */
+    static void index(List<ModelStatus> models, OutputStream out) throws IOException {
+        try (JsonGenerator g = open(out)) {
+            g.writeStartArray();
+            for (ModelStatus s : models) {
+                g.writeStartObject();
+                g.writeStringField("name", s.name());
+                g.writeStringField("version", Long.toString(s.version()));
+                g.writeStringField("state", s.state().name());
+                g.writeStringField("reason", s.reason().orElse(""));
+                if (s.provider().isPresent()) {
+                    g.writeStringField("provider", s.provider().get());
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
+    }
+
     private static void writeSpecs(JsonGenerator g, String field, List<TensorSpec> specs) throws IOException {
         g.writeArrayFieldStart(field);
         for (TensorSpec s : specs) {

@@ -100,6 +100,8 @@ public final class OipServlet extends HttpServlet {
             health(parts[1], resp);
         } else if (parts[0].equals("models") && parts.length >= 2) {
             model(req, resp, parts);
+        } else if (parts[0].equals("repository")) {
+            repository(req, resp, parts);
         } else {
             throw HttpError.notFound("no endpoint " + req.getRequestURI());
         }
@@ -142,6 +144,47 @@ public final class OipServlet extends HttpServlet {
             }
             default -> throw HttpError.notFound("no endpoint " + req.getRequestURI());
         }
+    }
+
+    /**
+     * Triton's model repository extension: {@code POST repository/index} lists every version with its state,
+     * {@code POST repository/models/{m}/load} (re)loads a model from disk, {@code .../unload} unloads it.
+     */
+    private void repository(HttpServletRequest req, HttpServletResponse resp, String[] parts)
+            throws HttpError, IOException {
+        if (!req.getMethod().equals("POST")) {
+            resp.setHeader("Allow", "POST");
+            throw new HttpError(405, "use POST for the repository API");
+        }
+        InferenceService service = service();
+        if (parts.length == 2 && parts[1].equals("index")) {
+            boolean readyOnly;
+            try (InputStream body = new LimitedInputStream(req.getInputStream(), 4096)) {
+                readyOnly = OipRequestReader.readyFilter(body);
+            } catch (LimitedInputStream.TooLarge e) {
+                throw HttpError.badRequest("an index request body is at most {\"ready\": true}");
+            }
+            ok(resp);
+            OipResponseWriter.index(service.models().stream().filter(s -> !readyOnly || s.isReady()).toList(),
+                    resp.getOutputStream());
+            return;
+        }
+        if (parts.length == 4 && parts[1].equals("models") && !parts[2].isEmpty()
+                && (parts[3].equals("load") || parts[3].equals("unload"))) {
+            try {
+                if (parts[3].equals("load")) {
+                    service.load(parts[2]);
+                } else {
+                    service.unload(parts[2]);
+                }
+            } catch (InferenceException e) {
+                throw map(e);
+            }
+            ok(resp);
+            resp.getOutputStream().write("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return;
+        }
+        throw HttpError.notFound("no endpoint " + req.getRequestURI());
     }
 
     private void infer(HttpServletRequest req, HttpServletResponse resp, String name, Long version)
@@ -232,6 +275,7 @@ public final class OipServlet extends HttpServlet {
             g.writeStringField("name", "edgegate");
             g.writeStringField("version", serverVersion);
             g.writeArrayFieldStart("extensions");
+            g.writeString("model_repository");
             g.writeEndArray();
             g.writeEndObject();
         }

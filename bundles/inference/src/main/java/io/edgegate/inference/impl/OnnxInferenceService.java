@@ -7,16 +7,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeoutException;
 
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
@@ -42,24 +41,31 @@ import io.edgegate.inference.InferenceResponse;
 import io.edgegate.inference.InferenceService;
 import io.edgegate.inference.ModelStatus;
 import io.edgegate.inference.ModelStatus.State;
+import io.edgegate.inference.ProviderStatus;
+import io.edgegate.inference.SessionCounts;
 import io.edgegate.model.Tensor;
 import io.edgegate.store.ModelStore;
-import io.edgegate.store.ModelVersion;
+import io.edgegate.store.ModelStoreListener;
 
 /**
- * Serves every model version of the store from an ONNX Runtime session. Sessions are created in the
- * background on one loader thread; a request without a version goes to the newest READY version.
+ * Serves every model version of the store from an ONNX Runtime session, and keeps doing so while versions
+ * and accelerator providers come and go: new sessions are built, checked and warmed up on one loader thread,
+ * swapped in atomically, and the replaced ones drain before they are closed.
  */
-@Component(service = InferenceService.class, immediate = true)
-public final class OnnxInferenceService implements InferenceService {
+@Component(service = {InferenceService.class, ModelStoreListener.class}, immediate = true)
+public final class OnnxInferenceService implements InferenceService, ModelStoreListener {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxInferenceService.class);
+    /** A request whose version was swapped out between lookup and use looks again; this many times at most. */
+    private static final int ATTEMPTS = 5;
+    private static final long WAIT_SECONDS = 120;
 
-    private final SessionFactory sessions;
     private final OrtEnvironment env;
+    private final ModelStore store;
+    private final SessionFactory sessions;
+    private final Models models;
     private final ExecutorService loader;
-    private final ConcurrentMap<String, NavigableMap<Long, LoadedVersion>> models = new ConcurrentHashMap<>();
     private final List<Ranked> providers = new CopyOnWriteArrayList<>();
-    private final AtomicInteger initialPending;
+    private volatile boolean ready;
 
     private record Ranked(AcceleratorProvider provider, int ranking, long serviceId) {
     }
@@ -67,19 +73,20 @@ public final class OnnxInferenceService implements InferenceService {
     @Activate
     public OnnxInferenceService(@Reference(name = "store") ModelStore store) {
         this.env = OrtEnvironment.getEnvironment();
+        this.store = store;
         this.sessions = new SessionFactory(env);
+        this.models = new Models(store, sessions, this::rankedProviders);
         this.loader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "edgegate-model-loader");
             t.setDaemon(true);
             return t;
         });
-        List<ModelVersion> initial = store.versions();
-        this.initialPending = new AtomicInteger(initial.size());
-        for (ModelVersion v : initial) {
-            put(LoadedVersion.loading(v, null));
-            loader.execute(() -> load(v, true));
-        }
-        LOG.info("Inference service started; loading {} model version(s)", initial.size());
+        models.announce(store.versions());
+        loader.execute(() -> {
+            store.versions().stream().map(v -> v.name()).distinct().forEach(this::reconcile);
+            updateReady();
+        });
+        LOG.info("Inference service started; loading {} model version(s)", store.versions().size());
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -89,13 +96,51 @@ public final class OnnxInferenceService implements InferenceService {
         long id = properties.get(Constants.SERVICE_ID) instanceof Long l ? l : 0L;
         providers.add(new Ranked(provider, ranking, id));
         LOG.info("Accelerator provider {} available (ranking {})", provider.id(), ranking);
-        // On the loader thread, after any load that ran without providers: no version is left waiting.
-        loader.execute(this::retryWaiting);
+        // Every model may do better on it (or on a new instance of the provider it runs on).
+        loader.execute(() -> {
+            models.rebalance(v -> true);
+            updateReady();
+        });
     }
 
+    /**
+     * Sessions of a provider whose execution-provider library goes away with it are moved or closed before
+     * this returns, so the provider may unregister its library afterwards.
+     */
     public void removeProvider(AcceleratorProvider provider) {
         providers.removeIf(r -> r.provider() == provider);
         LOG.info("Accelerator provider {} gone", provider.id());
+        if (provider.sessionsOutliveProvider()) {
+            loader.execute(() -> models.rebalance(v -> v.provider() == provider));
+            return;
+        }
+        List<SessionHandle> moved = new ArrayList<>();
+        try {
+            onLoader(() -> {
+                moved.addAll(models.handlesOn(provider));
+                models.rebalance(v -> v.provider() == provider);
+                return null;
+            });
+            for (SessionHandle h : moved) {
+                if (!h.awaitClosed(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    LOG.error("Session {} still in use after {} s; provider {} leaves anyway", h.label(),
+                            WAIT_SECONDS, provider.id());
+                }
+            }
+        } catch (InferenceException | InterruptedException e) {
+            LOG.error("Moving the models off provider {} failed: {}", provider.id(), e.getMessage());
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void modelsChanged(Set<String> names) {
+        loader.execute(() -> {
+            names.forEach(this::reconcile);
+            updateReady();
+        });
     }
 
     /** Stops loading and retires every session; each closes when its last request is done. */
@@ -107,14 +152,23 @@ public final class OnnxInferenceService implements InferenceService {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (NavigableMap<Long, LoadedVersion> versions : models.values()) {
-            for (LoadedVersion v : versions.values()) {
-                if (v.handle() != null) {
-                    v.handle().retire();
-                }
-            }
-        }
+        models.retireAll();
         LOG.info("Inference service stopped");
+    }
+
+    private void reconcile(String name) {
+        try {
+            models.reconcile(name);
+        } catch (RuntimeException e) {
+            LOG.error("Updating model {} failed: {}", name, e.toString(), e);
+        }
+        models.sweep();
+    }
+
+    private void updateReady() {
+        if (!ready && (!models.anyWaiting() || models.names().isEmpty())) {
+            ready = true;
+        }
     }
 
     private List<AcceleratorProvider> rankedProviders() {
@@ -123,88 +177,120 @@ public final class OnnxInferenceService implements InferenceService {
         return snapshot.stream().map(Ranked::provider).toList();
     }
 
-    private void load(ModelVersion version, boolean initial) {
-        LoadedVersion loaded = sessions.load(version, rankedProviders());
-        put(loaded);
-        if (loaded.state() == State.FAILED) {
-            LOG.error("Model {} version {} FAILED: {}", version.name(), version.version(), loaded.reason());
-        }
-        if (initial && loaded.state() != State.LOADING) {
-            initialPending.decrementAndGet();
-        }
-    }
-
-    private void retryWaiting() {
-        for (NavigableMap<Long, LoadedVersion> versions : models.values()) {
-            for (LoadedVersion v : versions.values()) {
-                if (v.state() == State.LOADING && v.reason() != null) {
-                    load(v.source(), true);
-                }
+    private <T> T onLoader(Callable<T> task) throws InferenceException, InterruptedException {
+        Future<T> f = loader.submit(task);
+        try {
+            return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof InferenceException ie) {
+                throw ie;
             }
+            throw new InferenceException(Reason.INTERNAL, String.valueOf(e.getCause()), e.getCause());
+        } catch (TimeoutException e) {
+            throw new InferenceException(Reason.INTERNAL, "still working after " + WAIT_SECONDS + " s");
         }
-    }
-
-    private void put(LoadedVersion v) {
-        models.computeIfAbsent(v.source().name(), n -> new ConcurrentSkipListMap<>())
-                .put(v.source().version(), v);
     }
 
     @Override
     public boolean isReady() {
-        return initialPending.get() == 0;
+        return ready;
     }
 
     @Override
     public List<ModelStatus> models() {
-        List<ModelStatus> all = new ArrayList<>();
-        new java.util.TreeMap<>(models).values()
-                .forEach(versions -> versions.values().forEach(v -> all.add(v.status())));
-        return all;
+        return models.statuses();
     }
 
     @Override
     public ModelStatus model(String name, Long version) throws InferenceException {
-        return find(name, version).status();
+        return models.find(name, version).status();
     }
 
-    /** The version asked for, or the newest READY one (the newest of all if none is ready). */
-    private LoadedVersion find(String name, Long version) throws InferenceException {
-        NavigableMap<Long, LoadedVersion> versions = models.get(name);
-        if (versions == null || versions.isEmpty()) {
+    @Override
+    public void load(String name) throws InferenceException {
+        store.rescan();
+        if (store.versions(name).isEmpty()) {
+            throw new InferenceException(Reason.MODEL_NOT_FOUND, "model '" + name + "' not found in " + store.root());
+        }
+        try {
+            onLoader(() -> {
+                models.setUnloaded(name, false);
+                models.reconcile(name);
+                return null;
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InferenceException(Reason.INTERNAL, "interrupted");
+        }
+        ModelStatus status = models.find(name, null).status();
+        if (status.state() != State.READY) {
+            throw new InferenceException(Reason.MODEL_NOT_READY, "model '" + name + "' did not load: version "
+                    + status.version() + " is " + status.state().name().toLowerCase(Locale.ROOT)
+                    + status.reason().map(r -> ": " + r).orElse(""));
+        }
+    }
+
+    @Override
+    public void unload(String name) throws InferenceException {
+        if (!models.names().contains(name) && store.versions(name).isEmpty()) {
             throw new InferenceException(Reason.MODEL_NOT_FOUND, "model '" + name + "' not found");
         }
-        if (version != null) {
-            LoadedVersion v = versions.get(version);
-            if (v == null) {
-                throw new InferenceException(Reason.MODEL_NOT_FOUND,
-                        "model '" + name + "' has no version " + version + "; it has " + versions.keySet());
-            }
-            return v;
+        try {
+            onLoader(() -> {
+                models.setUnloaded(name, true);
+                models.reconcile(name);
+                return null;
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InferenceException(Reason.INTERNAL, "interrupted");
         }
-        for (LoadedVersion v : versions.descendingMap().values()) {
-            if (v.state() == State.READY) {
-                return v;
+        LOG.info("Model {} unloaded on request", name);
+    }
+
+    @Override
+    public List<ProviderStatus> providers() {
+        Map<AcceleratorProvider, Integer> serving = models.servingByProvider();
+        List<ProviderStatus> out = new ArrayList<>();
+        for (Ranked r : providers.stream().sorted(Comparator.comparingInt(Ranked::ranking).reversed()).toList()) {
+            boolean available;
+            try {
+                available = r.provider().isAvailable();
+            } catch (RuntimeException e) {
+                available = false;
             }
+            out.add(new ProviderStatus(r.provider().id(), r.ranking(), available, r.provider().devices(),
+                    serving.getOrDefault(r.provider(), 0)));
         }
-        return versions.lastEntry().getValue();
+        return out;
+    }
+
+    @Override
+    public SessionCounts sessions() {
+        return new SessionCounts(sessions.opened.get(), sessions.closed.get());
     }
 
     @Override
     public InferenceResponse infer(InferenceRequest request) throws InferenceException {
-        LoadedVersion v = find(request.model(), request.version());
-        OrtSession session = v.handle() == null ? null : v.handle().acquire();
-        if (session == null) {
-            String state = v.handle() != null ? "stopping" : v.state().name().toLowerCase(Locale.ROOT);
-            String why = v.reason() != null ? ": " + v.reason() : "";
-            throw new InferenceException(Reason.MODEL_NOT_READY, "model '" + request.model() + "' version "
-                    + v.source().version() + " is " + state + why);
-        }
-        try {
-            RequestValidator.validate(request, v.inputs(), v.outputs());
-            List<Tensor> outputs = run(session, request, v);
-            return new InferenceResponse(request.model(), v.source().version(), request.id(), outputs);
-        } finally {
-            v.handle().release();
+        for (int attempt = 1;; attempt++) {
+            LoadedVersion v = models.find(request.model(), request.version());
+            OrtSession session = v.handle() == null ? null : v.handle().acquire();
+            if (session == null) {
+                // Swapped out between lookup and use: the next lookup sees what replaced it.
+                if (v.state() == State.READY && attempt < ATTEMPTS) {
+                    continue;
+                }
+                String why = v.reason() != null ? ": " + v.reason() : "";
+                throw new InferenceException(Reason.MODEL_NOT_READY, "model '" + request.model() + "' version "
+                        + v.version() + " is " + v.state().name().toLowerCase(Locale.ROOT) + why);
+            }
+            try {
+                RequestValidator.validate(request, v.inputs(), v.outputs());
+                List<Tensor> outputs = run(session, request, v);
+                return new InferenceResponse(request.model(), v.version(), request.id(), outputs);
+            } finally {
+                v.handle().release();
+            }
         }
     }
 

@@ -1,14 +1,19 @@
 package io.edgegate.inference.impl;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -16,25 +21,32 @@ import ai.onnxruntime.OrtSession.SessionOptions;
 import io.edgegate.accelerator.spi.AcceleratorProvider;
 import io.edgegate.accelerator.spi.SessionSettings;
 import io.edgegate.inference.ModelStatus.State;
+import io.edgegate.model.DataType;
+import io.edgegate.model.Tensor;
 import io.edgegate.model.TensorSpec;
 import io.edgegate.store.ModelConfig;
 import io.edgegate.store.ModelVersion;
 
-/** Creates the session of one model version on the best provider that accepts it. */
+/**
+ * Creates, checks and warms up the session of one model version on the best provider that accepts it. A
+ * version only reaches READY once a warm-up run on inputs generated from its metadata has succeeded.
+ */
 final class SessionFactory {
     private static final Logger LOG = LoggerFactory.getLogger(SessionFactory.class);
 
     private final OrtEnvironment env;
+    final AtomicLong opened = new AtomicLong();
+    final AtomicLong closed = new AtomicLong();
 
     SessionFactory(OrtEnvironment env) {
         this.env = env;
     }
 
     /**
-     * Loads {@code version}, trying providers in order: the model's preferred ones first, then by ranking.
+     * Loads {@code version}, trying providers in {@link #order} until one accepts it.
      *
      * @param providers the available providers, highest ranking first
-     * @return a READY or FAILED version; never throws
+     * @return a READY or FAILED version, or LOADING if there is no provider at all; never throws
      */
     LoadedVersion load(ModelVersion version, List<AcceleratorProvider> providers) {
         if (version.problem().isPresent()) {
@@ -42,7 +54,7 @@ final class SessionFactory {
         }
         List<AcceleratorProvider> order = order(version.config(), providers);
         if (order.isEmpty()) {
-            return LoadedVersion.loading(version, "waiting for an accelerator provider");
+            return LoadedVersion.loading(version, LoadedVersion.WAITING);
         }
         ModelConfig config = version.config();
         SessionSettings settings = new SessionSettings(config.intraOpThreads(), config.interOpThreads());
@@ -59,20 +71,23 @@ final class SessionFactory {
                         provider.id(), e.getMessage());
                 continue;
             }
+            opened.incrementAndGet();
             String label = version.name() + "/" + version.version() + "@" + provider.id();
-            SessionHandle handle = new SessionHandle(session, label);
+            SessionHandle handle = new SessionHandle(session, label, closed::incrementAndGet);
             try {
                 Map<String, TensorSpec> inputs = specs(session.getInputInfo(), "input");
                 Map<String, TensorSpec> outputs = specs(session.getOutputInfo(), "output");
                 checkDeclared(config.inputs(), inputs, "input");
                 checkDeclared(config.outputs(), outputs, "output");
+                warmUp(session, inputs);
                 LOG.info("Model {} version {} ready on provider {} in {} ms", version.name(), version.version(),
                         provider.id(), (System.nanoTime() - start) / 1_000_000);
-                return new LoadedVersion(version, State.READY, null, provider.id(), handle, inputs, outputs);
-            } catch (OrtException | IllegalArgumentException e) {
+                return new LoadedVersion(version, State.READY, null, provider, handle, inputs, outputs);
+            } catch (OrtException | RuntimeException e) {
                 handle.retire();
                 // The model itself is at fault: another provider would not do better.
-                return LoadedVersion.failed(version, e.getMessage(), provider.id());
+                String why = e instanceof OrtException ? "warm-up failed: " + e.getMessage() : e.getMessage();
+                return LoadedVersion.failed(version, why, provider);
             }
         }
         return LoadedVersion.failed(version, "ONNX Runtime could not load model.onnx: " + String.join("; ", failures),
@@ -80,7 +95,7 @@ final class SessionFactory {
     }
 
     /** The model's preferred providers first, in its order; then every other available one by ranking. */
-    private static List<AcceleratorProvider> order(ModelConfig config, List<AcceleratorProvider> providers) {
+    static List<AcceleratorProvider> order(ModelConfig config, List<AcceleratorProvider> providers) {
         List<AcceleratorProvider> available = providers.stream().filter(SessionFactory::available).toList();
         List<AcceleratorProvider> ordered = new ArrayList<>();
         for (String id : config.preferredProviders()) {
@@ -101,6 +116,34 @@ final class SessionFactory {
         } catch (RuntimeException e) {
             LOG.warn("Accelerator provider {} failed to say whether it is available: {}", p, e.toString());
             return false;
+        }
+    }
+
+    /** One run on zeros shaped by the model's inputs (dynamic dimensions as 1): pays first-run costs now. */
+    private void warmUp(OrtSession session, Map<String, TensorSpec> inputs) throws OrtException {
+        Map<String, OnnxTensor> tensors = new HashMap<>();
+        try {
+            for (TensorSpec spec : inputs.values()) {
+                if (spec.datatype() == DataType.BYTES || TensorConversion.javaType(spec.datatype()) == null) {
+                    return; // cannot make such an input here; the first request warms up instead
+                }
+                long[] shape = spec.shape();
+                for (int i = 0; i < shape.length; i++) {
+                    shape[i] = shape[i] < 0 ? 1 : shape[i];
+                }
+                long bytes = Tensor.elementCount(shape) * spec.datatype().byteSize();
+                if (bytes > 64L << 20) {
+                    return; // a warm-up larger than 64 MiB costs more than it saves
+                }
+                ByteBuffer zeros = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+                tensors.put(spec.name(), OnnxTensor.createTensor(env, zeros, shape,
+                        TensorConversion.javaType(spec.datatype())));
+            }
+            try (OrtSession.Result r = session.run(tensors)) {
+                LOG.debug("Warm-up gave {} outputs", r.size());
+            }
+        } finally {
+            tensors.values().forEach(OnnxTensor::close);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.edgegate.inference.impl;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,18 +16,24 @@ import ai.onnxruntime.OrtSession;
  */
 final class SessionHandle {
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandle.class);
-    /** Sessions closed in this process, for tests and diagnostics. */
-    static final AtomicLong CLOSED = new AtomicLong();
 
     private final OrtSession session;
     private final String label;
+    private final Runnable onClosed;
+    private final CountDownLatch closedLatch = new CountDownLatch(1);
     private int users;
     private boolean retired;
     private boolean closed;
 
     SessionHandle(OrtSession session, String label) {
+        this(session, label, () -> { });
+    }
+
+    /** @param onClosed runs once, right after the session is closed */
+    SessionHandle(OrtSession session, String label, Runnable onClosed) {
         this.session = session;
         this.label = label;
+        this.onClosed = onClosed;
     }
 
     /** @return the session, or {@code null} if the handle is retired */
@@ -38,20 +45,30 @@ final class SessionHandle {
         return session;
     }
 
-    synchronized void release() {
-        if (users <= 0) {
-            throw new IllegalStateException("release without acquire on " + label);
+    void release() {
+        boolean close;
+        synchronized (this) {
+            if (users <= 0) {
+                throw new IllegalStateException("release without acquire on " + label);
+            }
+            users--;
+            close = retired && users == 0 && !closed;
+            closed |= close;
         }
-        users--;
-        if (retired && users == 0) {
+        if (close) {
             closeNow();
         }
     }
 
     /** No new requests; closes now if idle, else when the last request releases. Idempotent. */
-    synchronized void retire() {
-        retired = true;
-        if (users == 0) {
+    void retire() {
+        boolean close;
+        synchronized (this) {
+            retired = true;
+            close = users == 0 && !closed;
+            closed |= close;
+        }
+        if (close) {
             closeNow();
         }
     }
@@ -60,17 +77,28 @@ final class SessionHandle {
         return closed;
     }
 
+    synchronized boolean isRetired() {
+        return retired;
+    }
+
+    /** Waits until the session is closed; {@code false} if it was still in use after the timeout. */
+    boolean awaitClosed(long timeout, TimeUnit unit) throws InterruptedException {
+        return closedLatch.await(timeout, unit);
+    }
+
+    String label() {
+        return label;
+    }
+
     private void closeNow() {
-        if (closed) {
-            return;
-        }
-        closed = true;
         try {
             session.close();
-            CLOSED.incrementAndGet();
             LOG.debug("Closed session of {}", label);
         } catch (OrtException e) {
             LOG.warn("Closing the session of {} failed: {}", label, e.getMessage());
+        } finally {
+            closedLatch.countDown();
+            onClosed.run();
         }
     }
 }

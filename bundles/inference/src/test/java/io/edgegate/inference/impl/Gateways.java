@@ -79,6 +79,12 @@ final class Gateways {
         }
     }
 
+    /** Writes the model folder's own model.json with the version policy "all". */
+    static void servesAllVersions(Path root, String name) throws IOException {
+        Files.createDirectories(root.resolve(name));
+        Files.writeString(root.resolve(name).resolve("model.json"), "{\"version_policy\": {\"all\": {}}}");
+    }
+
     static Path version(Path root, String name, long version) throws IOException {
         return Files.createDirectories(root.resolve(name).resolve(Long.toString(version)));
     }

@@ -86,6 +86,7 @@ class OnnxInferenceServiceTest {
         Gateways.add(root, "add", 1, 1f);
         Gateways.add(root, "add", 2, 2f);
         Files.write(Gateways.version(root, "add", 3).resolve("model.onnx"), new byte[] {1, 2, 3});
+        Gateways.servesAllVersions(root, "add");
         service = Gateways.start(root);
 
         InferenceResponse newest = service.infer(request("add", null, x(0, 0, 0, 0)));
@@ -104,6 +105,7 @@ class OnnxInferenceServiceTest {
     void listsEveryVersionWithItsState() throws Exception {
         Gateways.add(root, "b", 2, 0f);
         Gateways.add(root, "b", 1, 0f);
+        Gateways.servesAllVersions(root, "b");
         Files.write(Gateways.version(root, "a", 1).resolve("model.onnx"), new byte[0]);
         service = Gateways.start(root);
 
@@ -305,17 +307,18 @@ class OnnxInferenceServiceTest {
     void deactivateClosesEverySessionExactlyOnce() throws Exception {
         Gateways.add(root, "add", 1, 1f);
         Gateways.add(root, "add", 2, 2f);
+        Gateways.servesAllVersions(root, "add");
         Gateways.add(root, "other", 1, 3f);
         Files.write(Gateways.version(root, "broken", 1).resolve("model.onnx"), new byte[] {9});
         service = Gateways.start(root);
         service.infer(request("add", null, x(0, 0, 0, 0)));
-        long before = SessionHandle.CLOSED.get();
+        long before = service.sessions().closed();
 
         service.deactivate();
-        assertEquals(before + 3, SessionHandle.CLOSED.get());
+        assertEquals(before + 3, service.sessions().closed());
 
         service.deactivate();
-        assertEquals(before + 3, SessionHandle.CLOSED.get());
+        assertEquals(before + 3, service.sessions().closed());
         // A stopped service serves nothing, and says so as a state a client can act on.
         fails(Reason.MODEL_NOT_READY, request("add", null, x(0, 0, 0, 0)));
         service = null;
@@ -325,7 +328,7 @@ class OnnxInferenceServiceTest {
     void deactivateDuringTrafficWaitsForRunningRequests() throws Exception {
         Gateways.add(root, "add", 1, 1f);
         service = Gateways.start(root);
-        long before = SessionHandle.CLOSED.get();
+        long before = service.sessions().closed();
         float[] in = new float[4 * 2048];
         ExecutorService pool = Executors.newFixedThreadPool(4);
         CountDownLatch running = new CountDownLatch(4);
@@ -356,7 +359,7 @@ class OnnxInferenceServiceTest {
                 served += f.get(30, TimeUnit.SECONDS);
             }
             assertTrue(served > 0, "no request ran before the stop");
-            assertEquals(before + 1, SessionHandle.CLOSED.get());
+            assertEquals(before + 1, service.sessions().closed());
         } finally {
             pool.shutdownNow();
             service = null;

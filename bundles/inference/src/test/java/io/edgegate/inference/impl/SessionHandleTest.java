@@ -22,6 +22,8 @@ import io.edgegate.testkit.OnnxModelBuilder;
 
 /** A retired session closes once, and only when the last request that holds it lets go. */
 class SessionHandleTest {
+    private final java.util.concurrent.atomic.AtomicLong closed = new java.util.concurrent.atomic.AtomicLong();
+
     @TempDir
     Path dir;
 
@@ -44,15 +46,15 @@ class SessionHandleTest {
 
     @Test
     void retiredWhileInUseClosesOnlyAfterRelease() throws Exception {
-        SessionHandle handle = new SessionHandle(session(), "test/1@cpu");
-        long before = SessionHandle.CLOSED.get();
+        SessionHandle handle = new SessionHandle(session(), "test/1@cpu", closed::incrementAndGet);
+        long before = closed.get();
 
         OrtSession held = handle.acquire();
         assertNotNull(held);
         handle.retire();
 
         assertFalse(handle.isClosed());
-        assertEquals(before, SessionHandle.CLOSED.get());
+        assertEquals(before, closed.get());
         assertNull(handle.acquire(), "a retired handle must not hand out its session");
         // The request that holds the session can still use it.
         assertEquals(3f, run(held, 3f)[0]);
@@ -60,15 +62,15 @@ class SessionHandleTest {
         handle.release();
 
         assertTrue(handle.isClosed());
-        assertEquals(before + 1, SessionHandle.CLOSED.get());
+        assertEquals(before + 1, closed.get());
         handle.retire();
-        assertEquals(before + 1, SessionHandle.CLOSED.get());
+        assertEquals(before + 1, closed.get());
     }
 
     @Test
     void closesWhenTheLastOfSeveralUsersReleases() throws Exception {
-        SessionHandle handle = new SessionHandle(session(), "test/1@cpu");
-        long before = SessionHandle.CLOSED.get();
+        SessionHandle handle = new SessionHandle(session(), "test/1@cpu", closed::incrementAndGet);
+        long before = closed.get();
         OrtSession first = handle.acquire();
         assertSame(first, handle.acquire());
 
@@ -78,13 +80,13 @@ class SessionHandleTest {
         handle.release();
 
         assertTrue(handle.isClosed());
-        assertEquals(before + 1, SessionHandle.CLOSED.get());
+        assertEquals(before + 1, closed.get());
     }
 
     @Test
     void idleHandleClosesAtOnce() throws Exception {
-        SessionHandle handle = new SessionHandle(session(), "test/1@cpu");
-        long before = SessionHandle.CLOSED.get();
+        SessionHandle handle = new SessionHandle(session(), "test/1@cpu", closed::incrementAndGet);
+        long before = closed.get();
         handle.acquire();
         handle.release();
         assertFalse(handle.isClosed());
@@ -92,12 +94,12 @@ class SessionHandleTest {
         handle.retire();
 
         assertTrue(handle.isClosed());
-        assertEquals(before + 1, SessionHandle.CLOSED.get());
+        assertEquals(before + 1, closed.get());
     }
 
     @Test
     void releaseWithoutAcquireIsAnError() throws Exception {
-        SessionHandle handle = new SessionHandle(session(), "test/1@cpu");
+        SessionHandle handle = new SessionHandle(session(), "test/1@cpu", closed::incrementAndGet);
         try {
             assertThrows(IllegalStateException.class, handle::release);
         } finally {

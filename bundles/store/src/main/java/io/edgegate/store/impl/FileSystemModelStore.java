@@ -2,23 +2,30 @@ package io.edgegate.store.impl;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.DirectoryStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -28,11 +35,14 @@ import org.slf4j.LoggerFactory;
 import io.edgegate.model.TensorSpec;
 import io.edgegate.store.ModelConfig;
 import io.edgegate.store.ModelStore;
+import io.edgegate.store.ModelStoreListener;
 import io.edgegate.store.ModelVersion;
+import io.edgegate.store.VersionPolicy;
 
 /**
- * A model repository in Triton's layout, {@code <directory>/<name>/<version>/model.onnx}, read once at
- * activation. A version whose files are corrupt is listed with its problem, never dropped silently.
+ * A model repository in Triton's layout, {@code <directory>/<name>/<version>/model.onnx}, watched for versions
+ * that appear, change or go. A version whose files are corrupt is listed with its problem, never dropped
+ * silently. Changes are pushed to {@link ModelStoreListener} services.
  */
 @Component(configurationPid = FileSystemModelStore.PID)
 @Designate(ocd = FileSystemModelStore.Config.class)
@@ -42,34 +52,74 @@ public final class FileSystemModelStore implements ModelStore {
     static final String HOME_PROPERTY = "edgegate.home";
 
     private static final Logger LOG = LoggerFactory.getLogger(FileSystemModelStore.class);
-    private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-    private static final Pattern VERSION = Pattern.compile("[1-9][0-9]{0,17}");
 
     @ObjectClassDefinition(name = "Edgegate model store", description = "Where the gateway finds its models.")
     public @interface Config {
         @AttributeDefinition(description = "Folder holding <name>/<version>/model.onnx; a relative path "
                 + "resolves against the gateway home. Created if missing.")
         String directory() default "models";
+
+        @AttributeDefinition(description = "How often to look for new, changed or removed versions, in "
+                + "milliseconds; 0 looks only at start and on request (repository API).")
+        long scanIntervalMs() default 1000;
     }
 
     private final Path root;
-    private final List<ModelVersion> versions;
+    private final RepositoryScanner scanner;
+    private final List<ModelStoreListener> listeners = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService timer;
+    private volatile RepositoryScanner.Result state;
 
     @Activate
     public FileSystemModelStore(BundleContext context, Config config) throws IOException {
-        this(resolve(context.getProperty(HOME_PROPERTY), config.directory()));
+        this(resolve(context.getProperty(HOME_PROPERTY), config.directory()), config.scanIntervalMs());
     }
 
-    /** A store over {@code root}, scanned now; the folder is created if missing. */
+    /** A store over {@code root}, scanned now and never again unless {@link #rescan()} is called. */
     public FileSystemModelStore(Path root) throws IOException {
+        this(root, 0);
+    }
+
+    /** A store over {@code root}, scanned now and then every {@code scanIntervalMs} (0: never). */
+    public FileSystemModelStore(Path root, long scanIntervalMs) throws IOException {
+        if (scanIntervalMs < 0) {
+            throw new IllegalArgumentException("scanIntervalMs must not be negative");
+        }
         this.root = root.toAbsolutePath().normalize();
         if (!Files.isDirectory(this.root)) {
             Files.createDirectories(this.root);
             LOG.info("Created empty model directory {}", this.root);
         }
-        this.versions = List.copyOf(scan(this.root));
-        LOG.info("Model store {}: {} version(s) of {} model(s)", this.root, versions.size(),
-                versions.stream().map(ModelVersion::name).distinct().count());
+        this.scanner = new RepositoryScanner(this.root);
+        this.state = scanner.scan(true);
+        LOG.info("Model store {}: {} version(s) of {} model(s)", this.root, state.versions().size(),
+                state.versions().stream().map(ModelVersion::name).distinct().count());
+        if (scanIntervalMs > 0) {
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "edgegate-store-scanner");
+                t.setDaemon(true);
+                return t;
+            });
+            timer.scheduleWithFixedDelay(() -> scan(false), scanIntervalMs, scanIntervalMs, TimeUnit.MILLISECONDS);
+        } else {
+            timer = null;
+        }
+    }
+
+    @Deactivate
+    public void close() {
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    public void addListener(ModelStoreListener listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(ModelStoreListener listener) {
+        listeners.remove(listener);
     }
 
     static Path resolve(String home, String directory) {
@@ -87,54 +137,53 @@ public final class FileSystemModelStore implements ModelStore {
 
     @Override
     public List<ModelVersion> versions() {
-        return versions;
+        return state.versions();
     }
 
     @Override
     public List<ModelVersion> versions(String model) {
-        return versions.stream().filter(v -> v.name().equals(model)).toList();
+        return state.versions().stream().filter(v -> v.name().equals(model)).toList();
     }
 
     @Override
     public Optional<ModelVersion> version(String model, long version) {
-        return versions.stream().filter(v -> v.name().equals(model) && v.version() == version).findFirst();
+        return state.versions().stream().filter(v -> v.name().equals(model) && v.version() == version).findFirst();
     }
 
-    private static List<ModelVersion> scan(Path root) throws IOException {
-        List<ModelVersion> found = new ArrayList<>();
-        for (Path modelDir : list(root)) {
-            String name = modelDir.getFileName().toString();
-            if (!Files.isDirectory(modelDir)) {
-                continue;
-            }
-            if (!MODEL_NAME.matcher(name).matches()) {
-                LOG.warn("Ignoring {}: a model name is 1-128 letters, digits, '.', '_' or '-'", modelDir);
-                continue;
-            }
-            for (Path versionDir : list(modelDir)) {
-                String v = versionDir.getFileName().toString();
-                if (!Files.isDirectory(versionDir)) {
-                    continue;
-                }
-                if (!VERSION.matcher(v).matches()) {
-                    LOG.warn("Ignoring {}: a version folder is named by a positive integer", versionDir);
-                    continue;
-                }
-                found.add(readVersion(name, Long.parseLong(v), versionDir));
+    @Override
+    public VersionPolicy policy(String model) {
+        return state.policies().getOrDefault(model, VersionPolicy.defaultPolicy());
+    }
+
+    @Override
+    public void rescan() {
+        scan(true);
+    }
+
+    private void scan(boolean settleNow) {
+        Set<String> changed;
+        try {
+            RepositoryScanner.Result result = scanner.scan(settleNow);
+            state = result;
+            changed = result.changed();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Scanning {} failed: {}", root, e.toString());
+            return;
+        }
+        if (changed.isEmpty()) {
+            return;
+        }
+        LOG.debug("Models changed on disk: {}", changed);
+        for (ModelStoreListener l : listeners) {
+            try {
+                l.modelsChanged(changed);
+            } catch (RuntimeException e) {
+                LOG.error("A model store listener failed: {}", e.toString(), e);
             }
         }
-        found.sort(Comparator.comparing(ModelVersion::name).thenComparingLong(ModelVersion::version));
-        return found;
     }
 
-    private static List<Path> list(Path dir) throws IOException {
-        List<Path> entries = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            ds.forEach(entries::add);
-        }
-        return entries;
-    }
-
+    /** Reads one version folder; never throws: what is wrong becomes the version's problem. */
     static ModelVersion readVersion(String name, long version, Path dir) {
         Path model = dir.resolve(MODEL_FILE);
         if (!Files.isRegularFile(model)) {
@@ -191,8 +240,13 @@ public final class FileSystemModelStore implements ModelStore {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
+            in.transferTo(OutputStream.nullOutputStream());
         }
         return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** For tests: what the last scan found, by model. */
+    Map<String, VersionPolicy> policies() {
+        return state.policies();
     }
 }
