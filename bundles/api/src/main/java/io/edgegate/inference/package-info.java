@@ -3,7 +3,7 @@
  * The HTTP and MQTT protocols are thin layers over {@link io.edgegate.inference.InferenceService}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.edgegate.inference;
 
 import org.osgi.annotation.bundle.Export;

@@ -3,7 +3,7 @@
  * {@code <root>/<name>/<version>/model.onnx} with an optional {@code model.json} beside it.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.edgegate.store;
 
 import org.osgi.annotation.bundle.Export;

@@ -47,6 +47,7 @@ public interface AcceleratorProvider {
      *
      * @param settings the model's requested settings, which take precedence over provider defaults
      * @throws OrtException if ONNX Runtime refuses the configuration; the next provider is tried
+     * @throws IllegalStateException if called while the provider is not available; the next provider is tried
      */
     void configure(OrtSession.SessionOptions options, SessionSettings settings) throws OrtException;
 }

@@ -3,7 +3,7 @@
  * {@link io.edgegate.accelerator.spi.AcceleratorProvider} as an OSGi service.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.edgegate.accelerator.spi;
 
 import org.osgi.annotation.bundle.Export;

@@ -17,7 +17,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -52,7 +54,7 @@ import io.edgegate.store.ModelStoreListener;
  * and accelerator providers come and go: new sessions are built, checked and warmed up on one loader thread,
  * swapped in atomically, and the replaced ones drain before they are closed.
  */
-@Component(service = {InferenceService.class, ModelStoreListener.class}, immediate = true)
+@Component(service = InferenceService.class, immediate = true)
 public final class OnnxInferenceService implements InferenceService, ModelStoreListener {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxInferenceService.class);
     /** A request whose version was swapped out between lookup and use looks again; this many times at most. */
@@ -66,41 +68,78 @@ public final class OnnxInferenceService implements InferenceService, ModelStoreL
     private final ExecutorService loader;
     private final List<Ranked> providers = new CopyOnWriteArrayList<>();
     private volatile boolean ready;
+    private final ServiceRegistration<ModelStoreListener> listening;
 
     private record Ranked(AcceleratorProvider provider, int ranking, long serviceId) {
     }
 
+    /**
+     * The component: listens to the store through a service registered by hand, not by DS, because a DS
+     * service would make the store and this component wait for each other (a reference cycle).
+     */
     @Activate
-    public OnnxInferenceService(@Reference(name = "store") ModelStore store) {
+    public OnnxInferenceService(BundleContext context, @Reference(name = "store") ModelStore store) {
+        this(store, context);
+    }
+
+    /** A service over {@code store}; the caller tells it of store changes ({@link #modelsChanged}). */
+    public OnnxInferenceService(ModelStore store) {
+        this(store, null);
+    }
+
+    private OnnxInferenceService(ModelStore store, BundleContext context) {
         this.env = OrtEnvironment.getEnvironment();
         this.store = store;
-        this.sessions = new SessionFactory(env);
-        this.models = new Models(store, sessions, this::rankedProviders);
         this.loader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "edgegate-model-loader");
             t.setDaemon(true);
             return t;
         });
+        // A drained session leaves the listing as soon as it is closed.
+        this.sessions = new SessionFactory(env, () -> {
+            if (!loader.isShutdown()) {
+                loader.execute(this::sweep);
+            }
+        });
+        this.models = new Models(store, sessions, this::rankedProviders);
         models.announce(store.versions());
         loader.execute(() -> {
             store.versions().stream().map(v -> v.name()).distinct().forEach(this::reconcile);
             updateReady();
         });
+        this.listening = context == null ? null
+                : context.registerService(ModelStoreListener.class, this, null);
         LOG.info("Inference service started; loading {} model version(s)", store.versions().size());
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     public void addProvider(AcceleratorProvider provider, Map<String, Object> properties) {
-        int ranking = properties.get(Constants.SERVICE_RANKING) instanceof Integer r ? r : 0;
+        int ranking = ranking(provider, properties.get(Constants.SERVICE_RANKING));
         long id = properties.get(Constants.SERVICE_ID) instanceof Long l ? l : 0L;
         providers.add(new Ranked(provider, ranking, id));
-        LOG.info("Accelerator provider {} available (ranking {})", provider.id(), ranking);
+        LOG.info("Accelerator provider {} registered (ranking {}, {})", provider.id(), ranking,
+                provider.isAvailable() ? "available" : "not available");
         // Every model may do better on it (or on a new instance of the provider it runs on).
         loader.execute(() -> {
             models.rebalance(v -> true);
             updateReady();
         });
+    }
+
+    private static int ranking(AcceleratorProvider provider, Object value) {
+        if (value instanceof Integer r) {
+            return r;
+        }
+        if (value != null) {
+            try {
+                return Integer.parseInt(value.toString().trim());
+            } catch (NumberFormatException e) {
+                LOG.warn("Accelerator provider {}: service.ranking '{}' is not an integer; using 0", provider.id(),
+                        value);
+            }
+        }
+        return 0;
     }
 
     /**
@@ -110,6 +149,9 @@ public final class OnnxInferenceService implements InferenceService, ModelStoreL
     public void removeProvider(AcceleratorProvider provider) {
         providers.removeIf(r -> r.provider() == provider);
         LOG.info("Accelerator provider {} gone", provider.id());
+        if (loader.isShutdown()) {
+            return; // the service itself is stopping: deactivate retired every session
+        }
         if (provider.sessionsOutliveProvider()) {
             loader.execute(() -> models.rebalance(v -> v.provider() == provider));
             return;
@@ -146,13 +188,27 @@ public final class OnnxInferenceService implements InferenceService, ModelStoreL
     /** Stops loading and retires every session; each closes when its last request is done. */
     @Deactivate
     public void deactivate() {
+        if (listening != null) {
+            try {
+                listening.unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+        }
         loader.shutdownNow();
         try {
             loader.awaitTermination(30, TimeUnit.SECONDS);
+            // Let running requests finish before providers (and their native libraries) go away.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            for (SessionHandle h : models.retireAll()) {
+                long left = deadline - System.nanoTime();
+                if (!h.awaitClosed(Math.max(left, 0), TimeUnit.NANOSECONDS)) {
+                    LOG.warn("Session {} still in use at stop; it closes when its request ends", h.label());
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        models.retireAll();
         LOG.info("Inference service stopped");
     }
 
@@ -162,6 +218,10 @@ public final class OnnxInferenceService implements InferenceService, ModelStoreL
         } catch (RuntimeException e) {
             LOG.error("Updating model {} failed: {}", name, e.toString(), e);
         }
+        models.sweep();
+    }
+
+    private void sweep() {
         models.sweep();
     }
 

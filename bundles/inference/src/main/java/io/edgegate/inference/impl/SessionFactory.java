@@ -35,11 +35,14 @@ final class SessionFactory {
     private static final Logger LOG = LoggerFactory.getLogger(SessionFactory.class);
 
     private final OrtEnvironment env;
+    private final Runnable afterClose;
     final AtomicLong opened = new AtomicLong();
     final AtomicLong closed = new AtomicLong();
 
-    SessionFactory(OrtEnvironment env) {
+    /** @param afterClose runs after any session this factory made is closed */
+    SessionFactory(OrtEnvironment env, Runnable afterClose) {
         this.env = env;
+        this.afterClose = afterClose;
     }
 
     /**
@@ -73,25 +76,38 @@ final class SessionFactory {
             }
             opened.incrementAndGet();
             String label = version.name() + "/" + version.version() + "@" + provider.id();
-            SessionHandle handle = new SessionHandle(session, label, closed::incrementAndGet);
+            SessionHandle handle = new SessionHandle(session, label, () -> {
+                closed.incrementAndGet();
+                afterClose.run();
+            });
+            Map<String, TensorSpec> inputs;
+            Map<String, TensorSpec> outputs;
             try {
-                Map<String, TensorSpec> inputs = specs(session.getInputInfo(), "input");
-                Map<String, TensorSpec> outputs = specs(session.getOutputInfo(), "output");
+                inputs = specs(session.getInputInfo(), "input");
+                outputs = specs(session.getOutputInfo(), "output");
                 checkDeclared(config.inputs(), inputs, "input");
                 checkDeclared(config.outputs(), outputs, "output");
-                warmUp(session, inputs);
-                LOG.info("Model {} version {} ready on provider {} in {} ms", version.name(), version.version(),
-                        provider.id(), (System.nanoTime() - start) / 1_000_000);
-                return new LoadedVersion(version, State.READY, null, provider, handle, inputs, outputs);
             } catch (OrtException | RuntimeException e) {
                 handle.retire();
                 // The model itself is at fault: another provider would not do better.
-                String why = e instanceof OrtException ? "warm-up failed: " + e.getMessage() : e.getMessage();
-                return LoadedVersion.failed(version, why, provider);
+                return LoadedVersion.failed(version, e.getMessage(), provider);
             }
+            try {
+                warmUp(session, inputs);
+            } catch (OrtException | RuntimeException e) {
+                handle.retire();
+                // A provider may fail to run what it accepted (a faulty vendor library): try the next one.
+                failures.add(provider.id() + ": warm-up failed: " + e.getMessage());
+                LOG.warn("Model {} version {} failed its warm-up on provider {}: {}", version.name(),
+                        version.version(), provider.id(), e.getMessage());
+                continue;
+            }
+            LOG.info("Model {} version {} ready on provider {} in {} ms", version.name(), version.version(),
+                    provider.id(), (System.nanoTime() - start) / 1_000_000);
+            return new LoadedVersion(version, State.READY, null, provider, handle, inputs, outputs);
         }
-        return LoadedVersion.failed(version, "ONNX Runtime could not load model.onnx: " + String.join("; ", failures),
-                null);
+        return LoadedVersion.failed(version, "ONNX Runtime could not load or run model.onnx: "
+                + String.join("; ", failures), null);
     }
 
     /** The model's preferred providers first, in its order; then every other available one by ranking. */

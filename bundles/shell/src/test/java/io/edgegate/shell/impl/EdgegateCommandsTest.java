@@ -113,7 +113,8 @@ class EdgegateCommandsTest {
         List<String> unloaded = commands.unload("minilm").lines().toList();
         assertEquals("Unloaded 'minilm'.", unloaded.get(0));
         assertEquals(4, unloaded.size(), unloaded.toString());
-        assertTrue(unloaded.get(2).matches("minilm\\s+1\\s+UNLOADED\\s+-\\s+-\\s+unloaded on request"), unloaded.get(2));
+        assertTrue(unloaded.get(2).matches("minilm\\s+1\\s+UNLOADED\\s+-\\s+-\\s+unloaded on request"),
+                unloaded.get(2));
         assertTrue(commands.models("other").contains("READY"), "other models are left alone");
 
         List<String> loaded = commands.load("minilm").lines().toList();

@@ -25,9 +25,11 @@ import io.edgegate.accelerator.spi.SessionSettings;
  */
 @Component(configurationPid = CpuAcceleratorProvider.PID)
 @Designate(ocd = CpuAcceleratorProvider.Config.class)
-@ServiceRanking(Integer.MIN_VALUE + 1000)
+@ServiceRanking(CpuAcceleratorProvider.RANKING)
 public final class CpuAcceleratorProvider implements AcceleratorProvider {
     static final String PID = "io.edgegate.accelerator.cpu";
+    /** Below any accelerator: plugin authors rank theirs at 0 or above. */
+    public static final int RANKING = -1000;
     private static final Logger LOG = LoggerFactory.getLogger(CpuAcceleratorProvider.class);
 
     @ObjectClassDefinition(name = "Edgegate CPU accelerator", description = "Sessions on the CPU.")
