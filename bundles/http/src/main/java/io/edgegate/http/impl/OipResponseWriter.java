@@ -8,6 +8,7 @@ import java.util.List;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 
 import ai.onnxruntime.platform.Fp16Conversions;
 import io.edgegate.inference.InferenceResponse;
@@ -17,7 +18,9 @@ import io.edgegate.model.TensorSpec;
 
 /** Writes Open Inference Protocol v2 responses, streaming tensor data without building a tree. */
 final class OipResponseWriter {
-    private static final JsonFactory JSON = new JsonFactory();
+    // Schubfach float formatting: several times faster than Float.toString on large outputs, same digits.
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
 
     private OipResponseWriter() {
     }

@@ -73,10 +73,14 @@ final class TensorConversion {
         };
     }
 
+    /**
+     * A direct buffer is handed to ONNX Runtime as it is (read-only is fine: only its address is taken). A heap
+     * buffer is copied to a direct one here: ONNX Runtime 1.28's own copy of a heap ByteBuffer fails with a
+     * ClassCastException.
+     */
     static OnnxTensor toOrt(OrtEnvironment env, Tensor t) throws OrtException {
         ByteBuffer data = t.data();
-        // A direct buffer in native order is handed to ONNX Runtime without a copy; anything else is copied.
-        if (!data.isDirect() || data.isReadOnly()) {
+        if (!data.isDirect()) {
             ByteBuffer direct = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.nativeOrder());
             direct.put(data).flip();
             data = direct;
