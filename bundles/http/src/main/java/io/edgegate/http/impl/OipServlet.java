@@ -85,6 +85,10 @@ public final class OipServlet extends HttpServlet {
                 LOG.debug("{} {} -> {}: {}", req.getMethod(), req.getRequestURI(), e.status(), e.getMessage());
             }
             error(resp, e.status(), e.getMessage());
+        } catch (RuntimeException e) {
+            // A bug of ours: the client gets a JSON 500, the log gets the trace, the gateway goes on.
+            LOG.error("{} {} failed", req.getMethod(), req.getRequestURI(), e);
+            error(resp, 500, "internal error: " + e);
         }
     }
 
