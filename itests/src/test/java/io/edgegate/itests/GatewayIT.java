@@ -30,6 +30,7 @@ import io.edgegate.inference.InferenceRequest;
 import io.edgegate.inference.InferenceResponse;
 import io.edgegate.inference.InferenceService;
 import io.edgegate.inference.ModelStatus;
+import io.edgegate.inference.ProviderStatus;
 import io.edgegate.model.Tensor;
 import io.edgegate.testkit.OnnxModelBuilder;
 
@@ -65,6 +66,9 @@ public class GatewayIT {
         Files.write(broken, "this is not an ONNX model, just text pretending".getBytes());
         // A small body limit, applied through config/ like an operator would.
         Files.writeString(home.resolve("config/io.edgegate.http.cfg"), "maxRequestBytes=" + (1 << 20) + "\n");
+        // A plugin execution provider whose library is not there: it must be reported, not crash anything.
+        Files.writeString(home.resolve("config/io.edgegate.accelerator.plugin-bogus.cfg"),
+                "id=\"bogus\"\nlibrary=\"ep/bogus/libbogus_ep.so\"\nservice.ranking=I\"500\"\n");
         return TestGateway.options(home);
     }
 
@@ -122,6 +126,24 @@ public class GatewayIT {
         assertEquals("cpu", s.provider().orElse(null));
         assertEquals(3, s.inputs().size());
         assertEquals("last_hidden_state", s.outputs().get(0).name());
+    }
+
+    @Test
+    public void aPluginProviderWithoutItsLibraryIsUnavailableAndModelsStayOnTheCpu() throws Exception {
+        awaitReady();
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (inference.providers().stream().noneMatch(p -> p.id().equals("bogus"))) {
+            assertTrue("the plugin provider did not register: " + inference.providers(),
+                    System.currentTimeMillis() < deadline);
+            Thread.sleep(50);
+        }
+        ProviderStatus bogus = inference.providers().stream().filter(p -> p.id().equals("bogus")).findFirst()
+                .orElseThrow();
+        assertFalse(bogus.available());
+        assertEquals(500, bogus.ranking());
+        assertEquals("cpu", inference.model(MiniLmInputs.MODEL, null).provider().orElse(null));
+        String log = Files.readString(Path.of(System.getProperty("edgegate.itest.dir"), "gateway.log"));
+        assertTrue("the log says why", log.contains("libbogus_ep.so"));
     }
 
     @Test
