@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The assembled distribution running as a child process, exactly as an operator starts it
@@ -19,10 +21,13 @@ import java.util.concurrent.TimeUnit;
 final class GatewayProcess implements AutoCloseable {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final long POLL_MILLIS = 10;
+    /** {@code : "${EDGEGATE_JAVA_OPTS:=-XX:+UseSerialGC ...}"} in bin/edgegate. */
+    private static final Pattern DEFAULT_OPTS = Pattern.compile("EDGEGATE_JAVA_OPTS:=([^}\"]*)}");
 
     private final Process process;
     private final long startNanos;
     private final Path log;
+    private final String base;
     private final URI ready;
     private final URI infer;
     // One client for the whole run: the JDK client keeps the HTTP/1.1 connection open between calls.
@@ -35,7 +40,7 @@ final class GatewayProcess implements AutoCloseable {
         this.process = process;
         this.startNanos = startNanos;
         this.log = log;
-        String base = "http://127.0.0.1:" + port + "/v2";
+        this.base = "http://127.0.0.1:" + port + "/v2";
         this.ready = URI.create(base + "/health/ready");
         this.infer = URI.create(base + "/models/" + BenchInput.MODEL + "/infer");
     }
@@ -56,6 +61,22 @@ final class GatewayProcess implements AutoCloseable {
         return new GatewayProcess(process, t0, log, port);
     }
 
+    /**
+     * The JVM options {@code bin/edgegate} starts the gateway with: {@code EDGEGATE_JAVA_OPTS} if set (the
+     * gateway inherits this process's environment), else the defaults written in the script.
+     */
+    static List<String> javaOptions(Path home) throws IOException {
+        String opts = System.getenv("EDGEGATE_JAVA_OPTS");
+        if (opts == null) {
+            Matcher m = DEFAULT_OPTS.matcher(Files.readString(home.resolve("bin").resolve("edgegate")));
+            if (!m.find()) {
+                throw new IOException("no default EDGEGATE_JAVA_OPTS in " + home.resolve("bin").resolve("edgegate"));
+            }
+            opts = m.group(1);
+        }
+        return opts.isBlank() ? List.of() : List.of(opts.trim().split("\\s+"));
+    }
+
     private static int freePort() throws IOException {
         // Another process could take the port before the gateway binds it; the start-up then fails loudly.
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -65,6 +86,10 @@ final class GatewayProcess implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     Path log() {
@@ -105,6 +130,23 @@ final class GatewayProcess implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
+    /** The inference endpoint of the bench model, for clients of their own. */
+    URI inferUri() {
+        return infer;
+    }
+
+    /** {@code GET /v2<path>}. */
+    HttpResponse<byte[]> get(String path) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    }
+
+    /** {@code POST /v2<path>} with a JSON body. */
+    HttpResponse<byte[]> post(String path, String json) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
     private HttpResponse<byte[]> send(HttpRequest.Builder request) throws IOException, InterruptedException {
         return client.send(request.timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
@@ -137,13 +179,7 @@ final class GatewayProcess implements AutoCloseable {
 
     /** Resident set size of the gateway JVM, from {@code /proc/<pid>/status}, in bytes. */
     long rssBytes() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                String[] parts = line.trim().split("\\s+");
-                return Long.parseLong(parts[1]) * 1024;
-            }
-        }
-        throw new IOException("no VmRSS in /proc/" + pid() + "/status");
+        return BenchSupport.rssBytes(pid());
     }
 
     /**

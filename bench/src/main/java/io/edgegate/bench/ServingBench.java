@@ -1,13 +1,10 @@
 package io.edgegate.bench;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Serving benchmark of the walking skeleton. In one run it measures all-MiniLM-L6-v2 INT8 (batch 1,
@@ -31,9 +28,9 @@ public final class ServingBench {
     }
 
     public static void main(String[] args) throws Exception {
-        int iterations = Integer.parseInt(option(args, "iterations", "500"));
-        int warmup = Integer.parseInt(option(args, "warmup", "50"));
-        Path home = distribution(option(args, "dist", null));
+        int iterations = Integer.parseInt(BenchSupport.option(args, "iterations", "500"));
+        int warmup = Integer.parseInt(BenchSupport.option(args, "warmup", "50"));
+        Path home = BenchSupport.distribution(BenchSupport.option(args, "dist", null));
         Path tarball = home.resolveSibling(home.getFileName() + ".tar.gz");
         if (iterations < 1 || warmup < 0) {
             throw new IllegalArgumentException("iterations must be at least 1 and warmup at least 0");
@@ -44,7 +41,7 @@ public final class ServingBench {
 
         BenchInput input = new BenchInput();
         Report report = new Report(iterations, warmup);
-        report.loadBefore = loadAverage();
+        report.loadBefore = BenchSupport.loadAverage();
         Path work = Files.createTempDirectory("edgegate-bench");
         boolean keepWork = true;
         try {
@@ -63,7 +60,7 @@ public final class ServingBench {
             if (keepWork) {
                 System.err.println("Bench failed; its files (gateway.log among them) are kept in " + work);
             } else {
-                deleteTree(work);
+                BenchSupport.deleteTree(work);
             }
         }
         report.print(System.out);
@@ -99,57 +96,6 @@ public final class ServingBench {
             Thread.sleep(IDLE.toMillis());
             report.rssIdle = gateway.rssBytes();
             report.exitCode = gateway.stop(Duration.ofSeconds(30));
-        }
-    }
-
-    /** {@code --name=value} from the arguments, else system property {@code bench.name}, else the default. */
-    static String option(String[] args, String name, String defaultValue) {
-        String prefix = "--" + name + "=";
-        for (String arg : args) {
-            if (arg.startsWith(prefix)) {
-                return arg.substring(prefix.length());
-            }
-        }
-        return System.getProperty("bench." + name, defaultValue);
-    }
-
-    /** The given gateway folder, or the single {@code distribution/target/edgegate-*} folder. */
-    private static Path distribution(String given) throws IOException {
-        if (given != null) {
-            return Path.of(given).toAbsolutePath();
-        }
-        Path target = Path.of("distribution", "target").toAbsolutePath();
-        if (Files.isDirectory(target)) {
-            try (DirectoryStream<Path> found = Files.newDirectoryStream(target,
-                    p -> Files.isDirectory(p) && p.getFileName().toString().startsWith("edgegate-")
-                            && Files.isRegularFile(p.resolve("bin").resolve("edgegate")))) {
-                for (Path p : found) {
-                    return p;
-                }
-            }
-        }
-        throw new IOException("no assembled gateway under " + target + "; run from the repository root after "
-                + "'mvn package -pl distribution -am', or pass --dist=DIR");
-    }
-
-    /**
-     * The 1, 5 and 15 minute load averages: with other work on the machine the latencies mean little, and
-     * this is how a reader of the output can tell.
-     */
-    private static String loadAverage() {
-        try {
-            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return String.join(" ", fields[0], fields[1], fields[2]);
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }
