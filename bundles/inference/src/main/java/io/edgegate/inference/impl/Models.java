@@ -169,6 +169,7 @@ final class Models {
                 .toList());
         Collections.reverse(candidates);
         int ready = 0;
+        Set<Long> attempted = new HashSet<>();
         for (ModelVersion d : candidates) {
             if (policy.kind() == VersionPolicy.Kind.LATEST && ready >= policy.latest()) {
                 break;
@@ -187,6 +188,7 @@ final class Models {
                 publish(name, next, e.draining(), List.of(), false, null);
             }
             LoadedVersion loaded = factory.load(d, providers.get());
+            attempted.add(d.version());
             next.put(d.version(), loaded);
             if (loaded.state() == State.READY) {
                 ready++;
@@ -208,8 +210,9 @@ final class Models {
                     next.remove(v.version());
                 }
             }
-            if (v.state() == State.LOADING && !v.isWaiting() && next.get(v.version()) == v) {
-                next.remove(v.version()); // a candidate beyond the policy that was never loaded
+            if (v.state() == State.LOADING && !attempted.contains(v.version()) && next.get(v.version()) == v) {
+                // beyond what the policy needs now (e.g. an older version once no provider was there)
+                next.remove(v.version());
             }
         }
         publish(name, next, entries.getOrDefault(name, Entry.EMPTY).draining(), retire, false, "replaced");

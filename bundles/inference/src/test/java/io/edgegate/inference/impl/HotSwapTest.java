@@ -1,6 +1,7 @@
 package io.edgegate.inference.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -119,6 +120,24 @@ class HotSwapTest {
                 new long[] {1, 4}, 0, 0, 0, 0)), null)).output("y").orElseThrow().floats()[0]);
         assertThrows(InferenceException.class, () -> service.model("m", 1L));
         assertEquals(2, open());
+    }
+
+    @Test
+    void versionsSeenBeforeAnyProviderSettleOnceOneComes() throws Exception {
+        Files.createDirectories(root.resolve("m"));
+        Files.writeString(root.resolve("m/model.json"), "{\"version_policy\": {\"latest\": {\"num_versions\": 2}}}");
+        Gateways.add(root, "m", 1, 1f);
+        Gateways.add(root, "m", 2, 2f);
+        Gateways.add(root, "m", 3, 3f);
+        service = new OnnxInferenceService(new FileSystemModelStore(root));
+        await("every version waits for a provider", () -> service.models().stream()
+                .allMatch(m -> m.reason().orElse("").contains("waiting")));
+        assertFalse(service.isReady());
+
+        service.addProvider(Gateways.cpu(), Map.of());
+        Gateways.awaitReady(service);
+        assertEquals(List.of(2L, 3L), service.models().stream().map(m -> m.version()).toList());
+        assertEquals(3, infer("m").version());
     }
 
     @Test
