@@ -41,6 +41,8 @@ final class Models {
     }
 
     private final ConcurrentMap<String, Entry> entries = new ConcurrentHashMap<>();
+    /** Set by {@link #retireAll}: a load that finishes after it must not leave an open session behind. */
+    private volatile boolean stopped;
     private final ModelStore store;
     private final SessionFactory factory;
     private final Supplier<List<AcceleratorProvider>> providers;
@@ -285,6 +287,7 @@ final class Models {
 
     /** Retires every session; they close as their last requests finish. */
     List<SessionHandle> retireAll() {
+        stopped = true;
         List<SessionHandle> handles = new ArrayList<>();
         for (Entry e : entries.values()) {
             e.versions().values().stream().map(LoadedVersion::handle).filter(Objects::nonNull).forEach(handles::add);
@@ -315,6 +318,10 @@ final class Models {
         }
         // Only now that no snapshot hands them out any more:
         retire.forEach(r -> r.handle().retire());
+        if (stopped) {
+            versions.values().stream().map(LoadedVersion::handle).filter(Objects::nonNull)
+                    .forEach(SessionHandle::retire);
+        }
     }
 
     private static boolean sameContent(ModelVersion a, ModelVersion b) {
