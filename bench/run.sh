@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds what the serving bench needs and runs it once. Run from anywhere; needs only Maven and JDK 17+.
+# Builds what the benches need and runs one once (the serving bench; swap.sh runs the swap bench). Run from anywhere; needs only Maven and JDK 17+.
 # Arguments go to the bench: bench/run.sh --iterations=1000 --warmup=100
 set -euo pipefail
 
@@ -17,4 +17,4 @@ classpath_file="$root/bench/target/classpath.txt"
 # Only warnings from the bundles (slf4j-simple, on stderr): their INFO lines would break up the table.
 exec "${JAVA_HOME:+$JAVA_HOME/bin/}java" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "$root/bench/target/classes:$(cat "$classpath_file")" \
-  io.edgegate.bench.ServingBench "$@"
+  "${BENCH_MAIN:-io.edgegate.bench.ServingBench}" "$@"

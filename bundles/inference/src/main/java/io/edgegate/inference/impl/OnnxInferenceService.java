@@ -221,6 +221,7 @@ public final class OnnxInferenceService implements InferenceService, ModelStoreL
         models.sweep();
     }
 
+    /** A method, not models::sweep, because the field is not yet assigned where the callback is made. */
     private void sweep() {
         models.sweep();
     }

@@ -25,10 +25,6 @@ final class SessionHandle {
     private boolean retired;
     private boolean closed;
 
-    SessionHandle(OrtSession session, String label) {
-        this(session, label, () -> { });
-    }
-
     /** @param onClosed runs once, right after the session is closed */
     SessionHandle(OrtSession session, String label, Runnable onClosed) {
         this.session = session;
@@ -75,10 +71,6 @@ final class SessionHandle {
 
     synchronized boolean isClosed() {
         return closed;
-    }
-
-    synchronized boolean isRetired() {
-        return retired;
     }
 
     /** Waits until the session is closed; {@code false} if it was still in use after the timeout. */

@@ -11,7 +11,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -243,10 +242,5 @@ public final class FileSystemModelStore implements ModelStore {
             in.transferTo(OutputStream.nullOutputStream());
         }
         return HexFormat.of().formatHex(digest.digest());
-    }
-
-    /** For tests: what the last scan found, by model. */
-    Map<String, VersionPolicy> policies() {
-        return state.policies();
     }
 }
