@@ -14,6 +14,7 @@ import io.edgegate.inference.ModelStatus;
 import io.edgegate.inference.impl.OnnxInferenceService;
 import io.edgegate.model.Tensor;
 import io.edgegate.store.impl.FileSystemModelStore;
+import io.edgegate.testkit.TestTrust;
 
 /**
  * The in-process InferenceService, wired by hand the way Declarative Services wires it in the gateway:
@@ -27,7 +28,11 @@ final class InProcessPath implements ServingPath, AutoCloseable {
     InProcessPath(Path modelsRoot, BenchInput input, int intraOpThreads, int interOpThreads, Duration loadTimeout)
             throws Exception {
         this.values = input.values();
-        this.service = new OnnxInferenceService(new FileSystemModelStore(modelsRoot));
+        // signed by a throwaway root, as the gateway only serves verified versions
+        TestTrust trust = TestTrust.create(modelsRoot.resolveSibling("in-process-home"));
+        trust.signAll(modelsRoot);
+        this.service = new OnnxInferenceService(new FileSystemModelStore(modelsRoot,
+                trust.home().resolve("data/models"), trust.verifier(), 0));
         try {
             service.addProvider(new CpuAcceleratorProvider(new CpuConfig(intraOpThreads, interOpThreads)), Map.of());
             long deadline = System.nanoTime() + loadTimeout.toNanos();

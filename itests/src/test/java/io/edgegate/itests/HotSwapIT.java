@@ -3,6 +3,7 @@ package io.edgegate.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,7 +57,7 @@ public class HotSwapIT {
     InferenceService inference;
 
     @Configuration
-    public Option[] config() {
+    public Option[] config() throws IOException {
         Path home = TestGateway.home("HotSwapIT");
         PlusModel.write(home.resolve("models"), MODEL, 1);
         PlusModel.write(home.resolve("models"), AUX, 1);
@@ -64,6 +65,10 @@ public class HotSwapIT {
         for (long v = 2; v <= 11; v++) {
             PlusModel.write(home.resolve("staging"), MODEL, v);
         }
+        // signed, but not an ONNX model: it must fail to load while 11 keeps serving
+        Path corrupt = home.resolve("staging").resolve(MODEL).resolve("12").resolve("model.onnx");
+        Files.createDirectories(corrupt.getParent());
+        Files.write(corrupt, "not a model at all".getBytes());
         return TestGateway.options(home);
     }
 
@@ -115,9 +120,7 @@ public class HotSwapIT {
                 awaitClosedAtLeast(closedBefore + 1);
             }
             // a corrupt version: never answers, 11 keeps serving
-            Path corrupt = models.resolve(MODEL).resolve("12").resolve("model.onnx");
-            Files.createDirectories(corrupt.getParent());
-            Files.write(corrupt, "not a model at all".getBytes());
+            Files.move(staging.resolve("12"), models.resolve(MODEL).resolve("12"));
             awaitState(MODEL, 12, ModelStatus.State.FAILED);
             Thread.sleep(500);
         } finally {

@@ -27,6 +27,7 @@ import org.osgi.framework.Constants;
 
 import io.edgegate.launcher.Feature;
 import io.edgegate.launcher.Gateway;
+import io.edgegate.testkit.TestTrust;
 
 /**
  * Builds the Pax Exam options of a gateway exactly as the launcher does: every bundle of every feature file,
@@ -34,17 +35,27 @@ import io.edgegate.launcher.Gateway;
  * (in {@code @Configuration}); the tests inside read the home and port back from framework properties.
  */
 final class TestGateway {
+    /** Framework property with the PEM of the key that the test's trust root trusts. */
+    static final String SIGNING_KEY = "edgegate.it.signingKey";
+    private static final Map<Path, TestTrust> TRUST = new java.util.concurrent.ConcurrentHashMap<>();
+
     static final String SLF4J_VERSION = org.slf4j.LoggerFactory.class.getPackage().getImplementationVersion();
 
     private TestGateway() {
     }
 
     /** A fresh gateway home for a test class: {@code target/it/<name>/}, with an empty config/ folder. */
+    /** The trust root of a home made by {@link #home(String)}: one key, threshold 1. */
+    static TestTrust trust(Path home) {
+        return TRUST.computeIfAbsent(home, TestTrust::create);
+    }
+
     static Path home(String name) {
         try {
             Path home = Path.of(System.getProperty("edgegate.itest.dir", "target/it")).resolve(name)
                     .toAbsolutePath();
             deleteTree(home);
+            TRUST.remove(home);
             Files.createDirectories(home.resolve("config"));
             return home;
         } catch (IOException e) {
@@ -52,8 +63,18 @@ final class TestGateway {
         }
     }
 
+    /**
+     * The gateway's options. A throwaway trust root is written to {@code config/trust-root.json} first, unless the
+     * test wrote one, and every model already under {@code models/} or {@code staging/} is signed with its key, as an
+     * operator would with {@code edgectl sign}; the key (PKCS#8 PEM) is handed to the test in the framework property
+     * {@value #SIGNING_KEY}.
+     */
     static Option[] options(Path home, Option... extra) {
         List<Option> options = new ArrayList<>();
+        TestTrust trust = trust(home);
+        trust.signAll(home.resolve("models"));
+        trust.signAll(home.resolve("staging"));
+        options.add(frameworkProperty(SIGNING_KEY).value(trust.privateKeyPem()));
         Map<String, String> props = new HashMap<>(Gateway.defaults(home, slf4jVersion()));
         // Pax Exam owns the framework's storage and system packages.
         props.remove(Constants.FRAMEWORK_STORAGE);

@@ -45,6 +45,9 @@ public final class Assembler implements Callable<Integer> {
     Path config;
     @Option(names = "--files", required = true, description = "Files copied as they are (bin/, ...).")
     Path files;
+    @Option(names = "--trust-root", description = "The trust root to ship as config/trust-root.json.")
+    Path trustRoot;
+
     @Option(names = "--model", description = "NAME=FILE: a model shipped as models/NAME/1/model.onnx.")
     List<String> models = new ArrayList<>();
     @Option(names = "--out", required = true)
@@ -100,7 +103,16 @@ public final class Assembler implements Callable<Integer> {
             int eq = m.indexOf('=');
             Path target = out.resolve("models").resolve(m.substring(0, eq)).resolve("1").resolve("model.onnx");
             Files.createDirectories(target.getParent());
-            Files.copy(Path.of(m.substring(eq + 1)), target);
+            Path source = Path.of(m.substring(eq + 1));
+            Files.copy(source, target);
+            // its signed manifest, as edgectl sign names it
+            Path manifest = source.resolveSibling(source.getFileName() + ".manifest.json");
+            if (Files.isRegularFile(manifest)) {
+                Files.copy(manifest, target.resolveSibling(target.getFileName() + ".manifest.json"));
+            }
+        }
+        if (trustRoot != null) {
+            Files.copy(trustRoot, out.resolve("config").resolve("trust-root.json"));
         }
         Files.createDirectories(out.resolve("models"));
         writeTar();

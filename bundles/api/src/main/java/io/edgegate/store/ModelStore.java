@@ -13,6 +13,12 @@ public interface ModelStore {
     /** File name of a version's model. */
     String MODEL_FILE = "model.onnx";
 
+    /**
+     * File name of a version's signed manifest (docs/signing.md), beside {@link #MODEL_FILE}: a version is served
+     * only once its manifest verifies, unless the trust bundle runs in development mode.
+     */
+    String MANIFEST_FILE = MODEL_FILE + ".manifest.json";
+
     /** File name of a version's optional configuration. */
     String CONFIG_FILE = "model.json";
 

@@ -36,7 +36,10 @@ public final class ModelVersion {
         return version;
     }
 
-    /** The {@code model.onnx} file. */
+    /**
+     * The file to load: the gateway's verified private copy of {@code model.onnx}, or the repository's own file
+     * when the version was not installed (then {@link #problem()} says why).
+     */
     public Path modelFile() {
         return modelFile;
     }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,7 +58,13 @@ class DataTypeRoundTripTest {
     }
 
     @TempDir
+    Path home;
     Path root;
+
+    @BeforeEach
+    void modelsFolder() {
+        root = home.resolve("models");
+    }
     private OnnxInferenceService service;
 
     @AfterEach

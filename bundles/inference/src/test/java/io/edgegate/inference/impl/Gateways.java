@@ -10,10 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.edgegate.accelerator.cpu.impl.CpuAcceleratorProvider;
 import io.edgegate.store.impl.FileSystemModelStore;
 import io.edgegate.testkit.OnnxModelBuilder;
+import io.edgegate.testkit.TestTrust;
 
 /** Builds the real parts a test of the inference service needs: store, CPU provider, models on disk. */
 final class Gateways {
@@ -51,9 +53,26 @@ final class Gateways {
         });
     }
 
+    private static final Map<Path, TestTrust> TRUST = new ConcurrentHashMap<>();
+
+    /** The trust root of the gateway home that holds {@code root} (a test's models folder). */
+    static TestTrust trust(Path root) {
+        return TRUST.computeIfAbsent(root.getParent(), TestTrust::create);
+    }
+
+    /**
+     * A store over {@code root} (a {@code models} folder in a home of the test's own) after signing every model in
+     * it, as an operator would; verified copies go to the home's {@code data/models}.
+     */
+    static FileSystemModelStore store(Path root) throws IOException {
+        TestTrust trust = trust(root);
+        trust.signAll(root);
+        return new FileSystemModelStore(root, root.resolveSibling("data").resolve("models"), trust.verifier(), 0);
+    }
+
     /** A service over the models under {@code root}, with the CPU provider, once every version has settled. */
     static OnnxInferenceService start(Path root) throws IOException {
-        OnnxInferenceService service = new OnnxInferenceService(new FileSystemModelStore(root));
+        OnnxInferenceService service = new OnnxInferenceService(store(root));
         service.addProvider(cpu(), Map.of());
         awaitReady(service);
         return service;
@@ -89,14 +108,16 @@ final class Gateways {
         return Files.createDirectories(root.resolve(name).resolve(Long.toString(version)));
     }
 
-    /** {@code y = x + addend}, FP32 [N, 4]. */
+    /** {@code y = x + addend}, FP32 [N, 4], signed. */
     static Path add(Path root, String name, long version, float addend) throws IOException {
-        return new OnnxModelBuilder()
+        Path file = new OnnxModelBuilder()
                 .doc("version " + version)
                 .input("x", OnnxModelBuilder.FLOAT, -1, 4)
                 .output("y", OnnxModelBuilder.FLOAT, -1, 4)
                 .floatInitializer("c", new long[] {1}, addend)
                 .node("Add", List.of("x", "c"), List.of("y"))
                 .write(version(root, name, version).resolve("model.onnx"));
+        trust(root).signModel(file, name, version);
+        return file;
     }
 }

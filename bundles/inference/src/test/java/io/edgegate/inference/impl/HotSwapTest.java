@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +31,13 @@ import io.edgegate.store.impl.FileSystemModelStore;
 /** Versions and providers change while the service runs; every swap drains and closes what it replaced. */
 class HotSwapTest {
     @TempDir
+    Path home;
     Path root;
+
+    @BeforeEach
+    void modelsFolder() {
+        root = home.resolve("models");
+    }
 
     private FileSystemModelStore store;
     private OnnxInferenceService service;
@@ -44,7 +51,7 @@ class HotSwapTest {
     }
 
     private void start() throws Exception {
-        store = new FileSystemModelStore(root);
+        store = Gateways.store(root);
         service = new OnnxInferenceService(store);
         store.addListener(service);
         cpu = Gateways.cpu();
@@ -92,7 +99,9 @@ class HotSwapTest {
     void aVersionThatFailsNeverDisplacesTheOneThatServes() throws Exception {
         Gateways.add(root, "m", 1, 1f);
         start();
-        Files.write(Gateways.version(root, "m", 2).resolve("model.onnx"), new byte[] {7, 7, 7});
+        Path corrupt = Gateways.version(root, "m", 2).resolve("model.onnx");
+        Files.write(corrupt, new byte[] {7, 7, 7});
+        Gateways.trust(root).signModel(corrupt, "m", 2);
         store.rescan();
         await("version 2 failed", () -> {
             try {
@@ -129,7 +138,7 @@ class HotSwapTest {
         Gateways.add(root, "m", 1, 1f);
         Gateways.add(root, "m", 2, 2f);
         Gateways.add(root, "m", 3, 3f);
-        service = new OnnxInferenceService(new FileSystemModelStore(root));
+        service = new OnnxInferenceService(Gateways.store(root));
         await("every version waits for a provider", () -> service.models().stream()
                 .allMatch(m -> m.reason().orElse("").contains("waiting")));
         assertFalse(service.isReady());

@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +37,13 @@ class MiniLmTest {
     private static final long[][] TYPES = new long[2][7];
 
     @TempDir
+    Path home;
     Path root;
+
+    @BeforeEach
+    void modelsFolder() {
+        root = home.resolve("models");
+    }
 
     private static long[] flat(long[][] rows) {
         return java.util.Arrays.stream(rows).flatMapToLong(java.util.Arrays::stream).toArray();

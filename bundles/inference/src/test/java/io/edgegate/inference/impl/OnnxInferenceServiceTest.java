@@ -18,6 +18,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +36,13 @@ class OnnxInferenceServiceTest {
     private static final long[] ROW = {1, 4};
 
     @TempDir
+    Path home;
     Path root;
+
+    @BeforeEach
+    void modelsFolder() {
+        root = home.resolve("models");
+    }
     private OnnxInferenceService service;
 
     @AfterEach
@@ -202,7 +209,7 @@ class OnnxInferenceServiceTest {
     @Test
     void versionsWaitForAnAcceleratorProvider() throws Exception {
         Gateways.add(root, "add", 1, 1f);
-        service = new OnnxInferenceService(new FileSystemModelStore(root));
+        service = new OnnxInferenceService(Gateways.store(root));
 
         // Give the loader time to look at the version without a provider.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

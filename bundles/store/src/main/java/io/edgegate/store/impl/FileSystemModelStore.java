@@ -37,11 +37,14 @@ import io.edgegate.store.ModelStore;
 import io.edgegate.store.ModelStoreListener;
 import io.edgegate.store.ModelVersion;
 import io.edgegate.store.VersionPolicy;
+import io.edgegate.trust.ArtifactVerifier;
 
 /**
  * A model repository in Triton's layout, {@code <directory>/<name>/<version>/model.onnx}, watched for versions
  * that appear, change or go. A version whose files are corrupt is listed with its problem, never dropped
- * silently. Changes are pushed to {@link ModelStoreListener} services.
+ * silently. Changes are pushed to {@link ModelStoreListener} services. A version is verified against its signed
+ * manifest and installed as a private copy ({@link InstalledModels}) before it is listed as servable; the
+ * copy is the file that gets loaded.
  */
 @Component(configurationPid = FileSystemModelStore.PID)
 @Designate(ocd = FileSystemModelStore.Config.class)
@@ -58,29 +61,38 @@ public final class FileSystemModelStore implements ModelStore {
                 + "resolves against the gateway home. Created if missing.")
         String directory() default "models";
 
+        @AttributeDefinition(description = "Folder for the gateway's verified copies of model versions, the files "
+                + "that are actually loaded; a relative path resolves against the gateway home.")
+        String installDirectory() default "data/models";
+
         @AttributeDefinition(description = "How often to look for new, changed or removed versions, in "
                 + "milliseconds; 0 looks only at start and on request (repository API).")
         long scanIntervalMs() default 1000;
     }
 
     private final Path root;
+    private final InstalledModels installed;
     private final RepositoryScanner scanner;
     private final List<ModelStoreListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer;
     private volatile RepositoryScanner.Result state;
 
     @Activate
-    public FileSystemModelStore(BundleContext context, Config config) throws IOException {
-        this(resolve(context.getProperty(HOME_PROPERTY), config.directory()), config.scanIntervalMs());
+    public FileSystemModelStore(BundleContext context, Config config, @Reference ArtifactVerifier verifier)
+            throws IOException {
+        this(resolve(context.getProperty(HOME_PROPERTY), config.directory()),
+                resolve(context.getProperty(HOME_PROPERTY), config.installDirectory()), verifier,
+                config.scanIntervalMs());
     }
 
-    /** A store over {@code root}, scanned now and never again unless {@link #rescan()} is called. */
-    public FileSystemModelStore(Path root) throws IOException {
-        this(root, 0);
-    }
-
-    /** A store over {@code root}, scanned now and then every {@code scanIntervalMs} (0: never). */
-    public FileSystemModelStore(Path root, long scanIntervalMs) throws IOException {
+    /**
+     * A store over {@code root}, scanned now and then every {@code scanIntervalMs} (0: only on {@link #rescan()}).
+     *
+     * @param installDirectory where verified copies of the versions are kept; they are what gets loaded
+     * @param verifier decides which versions may be installed
+     */
+    public FileSystemModelStore(Path root, Path installDirectory, ArtifactVerifier verifier, long scanIntervalMs)
+            throws IOException {
         if (scanIntervalMs < 0) {
             throw new IllegalArgumentException("scanIntervalMs must not be negative");
         }
@@ -89,8 +101,21 @@ public final class FileSystemModelStore implements ModelStore {
             Files.createDirectories(this.root);
             LOG.info("Created empty model directory {}", this.root);
         }
-        this.scanner = new RepositoryScanner(this.root);
+        this.installed = new InstalledModels(installDirectory, verifier);
+        this.scanner = new RepositoryScanner(this.root, new RepositoryScanner.Versions() {
+            @Override
+            public ModelVersion read(String name, long version, Path dir) {
+                return readVersion(name, version, dir);
+            }
+
+            @Override
+            public void removed(String name, long version) {
+                installed.remove(name, version);
+            }
+        });
         this.state = scanner.scan(true);
+        installed.retainOnly(state.versions().stream().map(v -> v.name() + "/" + v.version())
+                .collect(java.util.stream.Collectors.toSet()));
         LOG.info("Model store {}: {} version(s) of {} model(s)", this.root, state.versions().size(),
                 state.versions().stream().map(ModelVersion::name).distinct().count());
         if (scanIntervalMs > 0) {
@@ -182,19 +207,32 @@ public final class FileSystemModelStore implements ModelStore {
         }
     }
 
-    /** Reads one version folder; never throws: what is wrong becomes the version's problem. */
-    static ModelVersion readVersion(String name, long version, Path dir) {
-        Path model = dir.resolve(MODEL_FILE);
-        if (!Files.isRegularFile(model)) {
-            return failed(name, version, model, null, 0, "no " + MODEL_FILE + " in " + dir);
+    /**
+     * Reads one version folder, verifying and installing it first; never throws: what is wrong becomes the
+     * version's problem.
+     */
+    ModelVersion readVersion(String name, long version, Path dir) {
+        Path source = dir.resolve(MODEL_FILE);
+        if (!Files.isRegularFile(source)) {
+            return failed(name, version, source, null, 0, "no " + MODEL_FILE + " in " + dir);
         }
         long size;
         String sha256;
         try {
-            size = Files.size(model);
-            sha256 = sha256(model);
+            size = Files.size(source);
+            sha256 = sha256(source);
         } catch (IOException e) {
-            return failed(name, version, model, null, 0, "cannot read " + model + ": " + e.getMessage());
+            return failed(name, version, source, null, 0, "cannot read " + source + ": " + e.getMessage());
+        }
+        Path model;
+        try {
+            model = installed.install(name, version, dir, sha256);
+        } catch (InstalledModels.Refused e) {
+            return failed(name, version, source, sha256, size, "not installed, signature check failed: "
+                    + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            return failed(name, version, source, sha256, size, "cannot install a verified copy in "
+                    + installed.directory() + ": " + e);
         }
         ModelJson declared = null;
         Path json = dir.resolve(CONFIG_FILE);

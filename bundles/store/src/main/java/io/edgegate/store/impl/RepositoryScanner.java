@@ -38,12 +38,23 @@ final class RepositoryScanner {
     record Result(List<ModelVersion> versions, Map<String, VersionPolicy> policies, Set<String> changed) {
     }
 
-    /** Size and modification time of a version's two files (-1 when absent). */
-    private record Fingerprint(long modelSize, long modelTime, long jsonSize, long jsonTime) {
-        static Fingerprint of(Path dir, String model, String json) {
-            long[] m = stat(dir.resolve(model));
-            long[] j = stat(dir.resolve(json));
-            return new Fingerprint(m[0], m[1], j[0], j[1]);
+    /** Reads the versions the scanner finds and hears of the ones that went. */
+    interface Versions {
+        /** Reads one version folder; never throws: what is wrong becomes the version's problem. */
+        ModelVersion read(String name, long version, Path dir);
+
+        /** The folder of a version that was read before is gone. */
+        void removed(String name, long version);
+    }
+
+    /** Size and modification time of a version's three files (-1 when absent). */
+    private record Fingerprint(long modelSize, long modelTime, long jsonSize, long jsonTime, long manifestSize,
+            long manifestTime) {
+        static Fingerprint of(Path dir) {
+            long[] m = stat(dir.resolve(ModelStore.MODEL_FILE));
+            long[] j = stat(dir.resolve(ModelStore.CONFIG_FILE));
+            long[] s = stat(dir.resolve(ModelStore.MANIFEST_FILE));
+            return new Fingerprint(m[0], m[1], j[0], j[1], s[0], s[1]);
         }
     }
 
@@ -51,13 +62,15 @@ final class RepositoryScanner {
     }
 
     private final Path root;
+    private final Versions reader;
     private final Map<Path, Known<ModelVersion>> versions = new HashMap<>();
     private final Map<Path, Fingerprint> unsettled = new HashMap<>();
     private final Map<Path, Known<VersionPolicy>> policies = new HashMap<>();
     private final Set<Path> warned = new HashSet<>();
 
-    RepositoryScanner(Path root) {
+    RepositoryScanner(Path root, Versions reader) {
         this.root = root;
+        this.reader = reader;
     }
 
     /**
@@ -80,7 +93,11 @@ final class RepositoryScanner {
             }
             seen.add(modelDir);
             policyOf.put(name, policy(modelDir, name, changed));
-            for (Path versionDir : list(modelDir)) {
+            // oldest first: a newer version accepted first would make the older ones look like replays
+            List<Path> versionDirs = list(modelDir);
+            versionDirs.sort(Comparator.comparing((Path p) -> p.getFileName().toString().length())
+                    .thenComparing(p -> p.getFileName().toString()));
+            for (Path versionDir : versionDirs) {
                 String v = versionDir.getFileName().toString();
                 if (!Files.isDirectory(versionDir)) {
                     continue;
@@ -90,12 +107,12 @@ final class RepositoryScanner {
                     continue;
                 }
                 seen.add(versionDir);
-                Fingerprint fp = Fingerprint.of(versionDir, ModelStore.MODEL_FILE, ModelStore.CONFIG_FILE);
+                Fingerprint fp = Fingerprint.of(versionDir);
                 Known<ModelVersion> known = versions.get(versionDir);
                 if (known != null && known.fingerprint().equals(fp)) {
                     found.add(known.value());
                 } else if (settleNow || fp.equals(unsettled.get(versionDir))) {
-                    ModelVersion read = FileSystemModelStore.readVersion(name, Long.parseLong(v), versionDir);
+                    ModelVersion read = reader.read(name, Long.parseLong(v), versionDir);
                     versions.put(versionDir, new Known<>(fp, read));
                     unsettled.remove(versionDir);
                     found.add(read);
@@ -112,6 +129,8 @@ final class RepositoryScanner {
             if (!seen.contains(gone)) {
                 versions.remove(gone);
                 changed.add(gone.getParent().getFileName().toString());
+                reader.removed(gone.getParent().getFileName().toString(),
+                        Long.parseLong(gone.getFileName().toString()));
                 LOG.info("Model {} version {} removed from disk", gone.getParent().getFileName(), gone.getFileName());
             }
         }
@@ -125,7 +144,7 @@ final class RepositoryScanner {
     private VersionPolicy policy(Path modelDir, String name, Set<String> changed) {
         Path file = modelDir.resolve(ModelStore.CONFIG_FILE);
         long[] st = stat(file);
-        Fingerprint fp = new Fingerprint(st[0], st[1], -1, -1);
+        Fingerprint fp = new Fingerprint(st[0], st[1], -1, -1, -1, -1);
         Known<VersionPolicy> known = policies.get(modelDir);
         if (known != null && known.fingerprint().equals(fp)) {
             return known.value();

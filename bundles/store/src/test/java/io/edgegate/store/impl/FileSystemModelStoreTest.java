@@ -1,6 +1,7 @@
 package io.edgegate.store.impl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -16,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,12 +28,31 @@ import io.edgegate.model.TensorSpec;
 import io.edgegate.store.ModelConfig;
 import io.edgegate.store.ModelVersion;
 import io.edgegate.testkit.OnnxModelBuilder;
+import io.edgegate.testkit.TestTrust;
 
 class FileSystemModelStoreTest {
     private static final String MINILM = "all-minilm-l6-v2-q.onnx";
 
     @TempDir
+    Path home;
     Path root;
+    TestTrust trust;
+
+    @BeforeEach
+    void trustRoot() {
+        root = home.resolve("models");
+        trust = TestTrust.create(home);
+    }
+
+    /** The store over {@code dir}, after signing every model in it as an operator would. */
+    private FileSystemModelStore store(Path dir) throws IOException {
+        trust.signAll(dir);
+        return new FileSystemModelStore(dir, home.resolve("data/models"), trust.verifier(), 0);
+    }
+
+    private FileSystemModelStore store() throws IOException {
+        return store(root);
+    }
 
     /** A tiny valid model: y = Identity(x), FP32 [N, 4]. */
     private static Path identity(Path file) {
@@ -64,7 +85,7 @@ class FileSystemModelStoreTest {
         model("zeta", "1");
         model("alpha", "3");
 
-        FileSystemModelStore store = new FileSystemModelStore(root);
+        FileSystemModelStore store = store();
 
         assertEquals(List.of("alpha/3", "zeta/1", "zeta/2", "zeta/10"), ids(store.versions()));
         assertEquals(List.of("zeta/1", "zeta/2", "zeta/10"), ids(store.versions("zeta")));
@@ -73,8 +94,10 @@ class FileSystemModelStoreTest {
         assertFalse(store.version("zeta", 3).isPresent());
         assertFalse(store.version("nope", 1).isPresent());
         assertEquals(root.toAbsolutePath().normalize(), store.root());
-        assertEquals(root.resolve("zeta/10/model.onnx").toAbsolutePath().normalize(),
-                store.version("zeta", 10).orElseThrow().modelFile().toAbsolutePath().normalize());
+        ModelVersion ten = store.version("zeta", 10).orElseThrow();
+        assertEquals(home.resolve("data/models/zeta/10/" + ten.sha256() + ".onnx"), ten.modelFile(),
+                "what is loaded is the verified private copy, not the repository's file");
+        assertArrayEquals(Files.readAllBytes(root.resolve("zeta/10/model.onnx")), Files.readAllBytes(ten.modelFile()));
         store.versions().forEach(v -> assertTrue(v.problem().isEmpty(), v + ": " + v.problem()));
     }
 
@@ -84,7 +107,7 @@ class FileSystemModelStoreTest {
         byte[] bytes = Files.readAllBytes(file);
         String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
 
-        ModelVersion v = new FileSystemModelStore(root).version("m", 1).orElseThrow();
+        ModelVersion v = store().version("m", 1).orElseThrow();
 
         assertEquals(expected, v.sha256());
         assertEquals(bytes.length, v.size());
@@ -95,7 +118,7 @@ class FileSystemModelStoreTest {
         Path dir = Files.createDirectories(root.resolve("minilm/1"));
         Files.write(dir.resolve("model.onnx"), minilm());
 
-        ModelVersion v = new FileSystemModelStore(root).version("minilm", 1).orElseThrow();
+        ModelVersion v = store().version("minilm", 1).orElseThrow();
 
         assertTrue(v.problem().isEmpty(), () -> v.problem().get());
         ModelConfig c = v.config();
@@ -121,7 +144,7 @@ class FileSystemModelStoreTest {
                 .write(root.resolve("typed/1/model.onnx"));
         assertTrue(Files.isRegularFile(file));
 
-        ModelConfig c = new FileSystemModelStore(root).version("typed", 1).orElseThrow().config();
+        ModelConfig c = store().version("typed", 1).orElseThrow().config();
 
         // An input that is also an initializer is a weight, not something a client sends.
         assertEquals(List.of(new TensorSpec("a", DataType.UINT8, new long[] {1, -1, 3}),
@@ -141,7 +164,7 @@ class FileSystemModelStoreTest {
                 }
                 """);
 
-        ModelVersion v = new FileSystemModelStore(root).version("m", 1).orElseThrow();
+        ModelVersion v = store().version("m", 1).orElseThrow();
 
         assertTrue(v.problem().isEmpty(), () -> v.problem().get());
         ModelConfig c = v.config();
@@ -177,7 +200,7 @@ class FileSystemModelStoreTest {
         Files.writeString(bad.resolveSibling("model.json"), json);
         model("good", "1");
 
-        FileSystemModelStore store = new FileSystemModelStore(root);
+        FileSystemModelStore store = store();
 
         ModelVersion v = store.version("bad", 1).orElseThrow();
         assertTrue(v.problem().isPresent(), "accepted " + json);
@@ -190,7 +213,7 @@ class FileSystemModelStoreTest {
     void unknownModelJsonFieldIsNamed() throws IOException {
         Files.writeString(model("m", "1").resolveSibling("model.json"), "{\"thread\": {\"intra_op\": 2}}");
 
-        String problem = new FileSystemModelStore(root).version("m", 1).orElseThrow().problem().orElseThrow();
+        String problem = store().version("m", 1).orElseThrow().problem().orElseThrow();
 
         assertTrue(problem.contains("'thread'"), problem);
     }
@@ -200,7 +223,7 @@ class FileSystemModelStoreTest {
         Files.writeString(model("m", "1").resolveSibling("model.json"),
                 "{\"inputs\": [{\"name\": \"x\", \"datatype\": \"FLOAT\", \"shape\": [2, 4]}]}");
 
-        String problem = new FileSystemModelStore(root).version("m", 1).orElseThrow().problem().orElseThrow();
+        String problem = store().version("m", 1).orElseThrow().problem().orElseThrow();
 
         assertTrue(problem.contains("FLOAT") && problem.contains("'x'"), problem);
     }
@@ -230,7 +253,7 @@ class FileSystemModelStoreTest {
         model("good", "1");
         model("good", "2");
 
-        FileSystemModelStore store = new FileSystemModelStore(root);
+        FileSystemModelStore store = store();
 
         assertEquals(List.of("broken/1", "good/1", "good/2"), ids(store.versions()));
         ModelVersion broken = store.version("broken", 1).orElseThrow();
@@ -251,7 +274,7 @@ class FileSystemModelStoreTest {
         Files.createDirectories(root.resolve("m/1"));
         Files.writeString(root.resolve("m/1/model.json"), "{}");
 
-        ModelVersion v = new FileSystemModelStore(root).version("m", 1).orElseThrow();
+        ModelVersion v = store().version("m", 1).orElseThrow();
 
         assertTrue(v.problem().orElseThrow().contains("model.onnx"), v.problem().get());
         assertEquals(null, v.sha256());
@@ -272,7 +295,7 @@ class FileSystemModelStoreTest {
         Files.writeString(root.resolve("README.txt"), "not a model");
         Files.writeString(root.resolve("good/2"), "a file, not a version folder");
 
-        FileSystemModelStore store = new FileSystemModelStore(root);
+        FileSystemModelStore store = store();
 
         assertEquals(List.of("good/1"), ids(store.versions()));
     }
@@ -281,14 +304,14 @@ class FileSystemModelStoreTest {
     void acceptedNamesKeepDotsDashesAndUnderscores() throws IOException {
         model("my-model_v2.int8", "7");
 
-        assertEquals(List.of("my-model_v2.int8/7"), ids(new FileSystemModelStore(root).versions()));
+        assertEquals(List.of("my-model_v2.int8/7"), ids(store().versions()));
     }
 
     @Test
     void missingRootIsCreatedEmpty() throws IOException {
         Path missing = root.resolve("a/b/models");
 
-        FileSystemModelStore store = new FileSystemModelStore(missing);
+        FileSystemModelStore store = store(missing);
 
         assertTrue(Files.isDirectory(missing));
         assertEquals(List.of(), store.versions());
@@ -303,7 +326,7 @@ class FileSystemModelStoreTest {
     @Test
     void snapshotIsImmutable() throws IOException {
         model("m", "1");
-        List<ModelVersion> versions = new FileSystemModelStore(root).versions();
+        List<ModelVersion> versions = store().versions();
 
         org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class, versions::clear);
         assertArrayEquals(new long[] {-1, 4}, versions.get(0).config().inputs().get(0).shape());

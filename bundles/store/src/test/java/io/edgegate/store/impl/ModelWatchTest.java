@@ -10,22 +10,40 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.edgegate.store.ModelConfig;
 import io.edgegate.store.ModelVersion;
 import io.edgegate.store.VersionPolicy;
 import io.edgegate.testkit.OnnxModelBuilder;
+import io.edgegate.testkit.TestTrust;
 
 /** The store notices versions that appear, change or go, and reads version policies. */
 class ModelWatchTest {
     @TempDir
+    Path home;
     Path root;
+    TestTrust trust;
 
+    @BeforeEach
+    void trustRoot() {
+        root = home.resolve("models");
+        trust = TestTrust.create(home);
+    }
+
+    private FileSystemModelStore store(long scanIntervalMs) throws IOException {
+        return new FileSystemModelStore(root, home.resolve("data/models"), trust.verifier(), scanIntervalMs);
+    }
+
+    /** A signed model y = x + version. */
     private void plus(String name, long version) {
+        Path file = root.resolve(name).resolve(Long.toString(version)).resolve("model.onnx");
         new OnnxModelBuilder().input("x", OnnxModelBuilder.FLOAT, -1, 4).output("y", OnnxModelBuilder.FLOAT, -1, 4)
                 .floatInitializer("c", new long[] {1}, version).node("Add", List.of("x", "c"), List.of("y"))
-                .write(root.resolve(name).resolve(Long.toString(version)).resolve("model.onnx"));
+                .write(file);
+        trust.signModel(file, name, version);
     }
 
     private List<Long> versions(FileSystemModelStore store, String name) {
@@ -35,7 +53,16 @@ class ModelWatchTest {
     @Test
     void aDroppedInVersionIsTakenOnceItsFilesStopChanging() throws IOException {
         plus("m", 1);
-        RepositoryScanner scanner = new RepositoryScanner(root);
+        RepositoryScanner scanner = new RepositoryScanner(root, new RepositoryScanner.Versions() {
+            @Override
+            public ModelVersion read(String name, long version, Path dir) {
+                return new ModelVersion(name, version, dir.resolve("model.onnx"), null, 0, ModelConfig.empty(), null);
+            }
+
+            @Override
+            public void removed(String name, long version) {
+            }
+        });
         assertEquals(1, scanner.scan(true).versions().size());
         plus("m", 2);
 
@@ -53,7 +80,7 @@ class ModelWatchTest {
     @Test
     void listenersHearOfNewChangedAndRemovedVersions() throws Exception {
         plus("m", 1);
-        FileSystemModelStore store = new FileSystemModelStore(root);
+        FileSystemModelStore store = store(0);
         List<Set<String>> heard = new ArrayList<>();
         store.addListener(heard::add);
 
@@ -67,10 +94,12 @@ class ModelWatchTest {
         store.rescan();
         assertEquals(2, heard.size());
         ModelVersion changed = store.version("m", 2).orElseThrow();
-        assertTrue(changed.problem().isPresent());
+        assertTrue(changed.problem().orElseThrow().contains("changed since it was installed"),
+                changed.problem().get());
         assertTrue(!before.equals(changed.sha256()));
 
         Files.delete(root.resolve("m/2/model.onnx"));
+        Files.delete(root.resolve("m/2/model.onnx.manifest.json"));
         Files.delete(root.resolve("m/2"));
         store.rescan();
         assertEquals(3, heard.size());
@@ -81,7 +110,7 @@ class ModelWatchTest {
     @Test
     void thePeriodicScanFindsNewVersionsByItself() throws Exception {
         plus("m", 1);
-        FileSystemModelStore store = new FileSystemModelStore(root, 20);
+        FileSystemModelStore store = store(20);
         try {
             plus("m", 2);
             long deadline = System.currentTimeMillis() + 5000;
@@ -105,7 +134,7 @@ class ModelWatchTest {
         Files.writeString(root.resolve("b/model.json"), "{\"version_policy\": {\"specific\": {\"versions\": [1, 3]}}}");
         Files.writeString(root.resolve("c/model.json"), "{\"version_policy\": {\"all\": {}}}");
         Files.writeString(root.resolve("d/model.json"), "{\"version_policy\": {\"newest\": {}}}");
-        FileSystemModelStore store = new FileSystemModelStore(root);
+        FileSystemModelStore store = store(0);
 
         assertEquals(VersionPolicy.latest(2), store.policy("a"));
         assertEquals(VersionPolicy.specific(Set.of(1L, 3L)), store.policy("b"));
