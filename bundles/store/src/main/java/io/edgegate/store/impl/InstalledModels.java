@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -32,6 +33,8 @@ import io.edgegate.trust.VerifiedArtifact;
 final class InstalledModels {
     private static final Logger LOG = LoggerFactory.getLogger(InstalledModels.class);
     private static final String SUFFIX = ".onnx";
+    /** A copy passed through in development mode: never reused once verification is enforced again. */
+    private static final String UNVERIFIED_SUFFIX = ".unverified.onnx";
 
     /** Why a version was not installed; the message is what operators see as the version's problem. */
     static final class Refused extends Exception {
@@ -65,14 +68,20 @@ final class InstalledModels {
     synchronized Path install(String name, long version, Path versionDir, String sha256)
             throws Refused, IOException {
         Path slot = slot(name, version);
-        Path existing = slot.resolve(sha256 + SUFFIX);
-        if (Files.isRegularFile(existing)) {
-            if (sha256.equals(FileSystemModelStore.sha256(existing))) {
-                return existing;
+        for (Path existing : verifier.enforcing() ? List.of(slot.resolve(sha256 + SUFFIX))
+                : List.of(slot.resolve(sha256 + SUFFIX), slot.resolve(sha256 + UNVERIFIED_SUFFIX))) {
+            if (Files.isRegularFile(existing)) {
+                if (sha256.equals(FileSystemModelStore.sha256(existing))) {
+                    if (existing.getFileName().toString().endsWith(UNVERIFIED_SUFFIX)) {
+                        LOG.warn("Model {} version {} is served UNVERIFIED from {}: development mode "
+                                + "(trust enforce=false)", name, version, existing);
+                    }
+                    return existing;
+                }
+                LOG.warn("Installed copy {} no longer matches its hash; verifying model {} version {} again",
+                        existing, name, version);
+                Files.delete(existing);
             }
-            LOG.warn("Installed copy {} no longer matches its hash; verifying model {} version {} again", existing,
-                    name, version);
-            Files.delete(existing);
         }
         Path manifest = versionDir.resolve(ModelStore.MANIFEST_FILE);
         boolean hasManifest = Files.isRegularFile(manifest);
@@ -80,7 +89,7 @@ final class InstalledModels {
             throw new Refused("UNSIGNED: no " + ModelStore.MANIFEST_FILE + " beside " + ModelStore.MODEL_FILE
                     + " (sign the model with 'edgectl sign', see docs/signing.md)");
         }
-        boolean replacing = Files.isDirectory(slot);
+        boolean replacing = Files.isDirectory(slot) && !listEmpty(slot);
         VerifiedArtifact artifact;
         try (InputStream m = hasManifest ? Files.newInputStream(manifest) : InputStream.nullInputStream();
                 InputStream content = Files.newInputStream(versionDir.resolve(ModelStore.MODEL_FILE))) {
@@ -93,7 +102,8 @@ final class InstalledModels {
             }
             throw new Refused(e.reason() + ": " + e.getMessage());
         }
-        Path target = slot.resolve(artifact.sha256() + SUFFIX);
+        boolean verified = !artifact.signers().isEmpty();
+        Path target = slot.resolve(artifact.sha256() + (verified ? SUFFIX : UNVERIFIED_SUFFIX));
         try {
             if (verifier.enforcing() && artifact.version() != version) {
                 throw new Refused("WRONG_ARTIFACT: the manifest signs version " + artifact.version()
@@ -123,8 +133,13 @@ final class InstalledModels {
             Files.deleteIfExists(artifact.file());
         }
         removeOthers(slot, target);
-        LOG.info("Model {} version {} verified (signed by {}) and installed as {}", name, version,
-                artifact.signers().isEmpty() ? "nobody: development mode" : artifact.signers(), target);
+        if (verified) {
+            LOG.info("Model {} version {} verified (signed by {}) and installed as {}", name, version,
+                    artifact.signers(), target);
+        } else {
+            LOG.warn("Model {} version {} installed UNVERIFIED as {}: development mode (trust enforce=false)", name,
+                    version, target);
+        }
         return target;
     }
 
@@ -161,6 +176,12 @@ final class InstalledModels {
                     }
                 }
             }
+        }
+    }
+
+    private static boolean listEmpty(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
         }
     }
 
