@@ -100,7 +100,8 @@ public final class SwapBench {
             report.rawJavaOptions = GatewayProcess.javaOptions(home);
             report.rawCycles = RawSessionCycles.measure(report.rawJavaOptions, source, settings.totalSwaps(),
                     settings.lightThreads(), RAW_RUNS_PER_THREAD, report.checkpoints());
-            runGateway(report, home, staging, source, log, input, new ResponseCheck(expected));
+            runGateway(report, home, staging, source, BenchSigner.forDistribution(dist), log, input,
+                    new ResponseCheck(expected));
             if (settings.rawAfterSeconds() > 0) {
                 // Once more with the gateway gone: shows how much the machine drifted over the run.
                 try (RawOrtPath raw = new RawOrtPath(source, input, ServingBench.INTRA_OP_THREADS,
@@ -122,8 +123,8 @@ public final class SwapBench {
         report.print(System.out);
     }
 
-    private static void runGateway(SwapReport report, Path home, Path staging, Path source, Path logFile,
-            BenchInput input, ResponseCheck check) throws Exception {
+    private static void runGateway(SwapReport report, Path home, Path staging, Path source, BenchSigner signer,
+            Path logFile, BenchInput input, ResponseCheck check) throws Exception {
         Settings s = report.settings;
         byte[] body = input.oipBody();
         try (GatewayProcess gateway = GatewayProcess.start(home, logFile)) {
@@ -136,7 +137,8 @@ public final class SwapBench {
             }
             GatewayLog log = new GatewayLog(logFile);
             ConcurrentMap<Long, Long> firstServed = HttpLoad.firstServedMap();
-            SwapDriver driver = new SwapDriver(gateway, log, firstServed, home, staging, source, SWAP_TIMEOUT);
+            SwapDriver driver = new SwapDriver(gateway, log, firstServed, home, staging, source, signer,
+                    SWAP_TIMEOUT);
             report.rss.put("after start", MemoryProbe.idle(gateway, false));
             HttpLoad load = new HttpLoad(gateway.inferUri(), body, check, firstServed);
 

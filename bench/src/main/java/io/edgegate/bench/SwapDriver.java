@@ -52,6 +52,7 @@ final class SwapDriver {
     private final Path cpuConfig;
     private final Path staging;
     private final Path source;
+    private final BenchSigner signer;
     private final Duration timeout;
 
     /**
@@ -59,10 +60,12 @@ final class SwapDriver {
      * @param staging an empty folder on the same file system as {@code home}, so that a rename into
      *        {@code models/} is atomic
      * @param source the model file every new version is a copy of
+     * @param signer signs each new version, as the gateway installs only verified ones
      * @param firstServed the first right answer of each version, filled by the clients
      */
     SwapDriver(GatewayProcess gateway, GatewayLog log, Map<Long, Long> firstServed, Path home, Path staging,
-            Path source, Duration timeout) {
+            Path source, BenchSigner signer, Duration timeout) {
+        this.signer = signer;
         this.gateway = gateway;
         this.log = log;
         this.firstServed = firstServed;
@@ -86,6 +89,7 @@ final class SwapDriver {
         Path staged = staging.resolve(Long.toString(version));
         Files.createDirectories(staged);
         Files.copy(source, staged.resolve("model.onnx"), StandardCopyOption.REPLACE_EXISTING);
+        signer.sign(staged.resolve("model.onnx"), BenchInput.MODEL, version);
         Files.move(staged, modelDir.resolve(Long.toString(version)), StandardCopyOption.ATOMIC_MOVE);
         long requested = System.nanoTime();
         long deadline = requested + timeout.toNanos();
