@@ -24,6 +24,15 @@ public interface ArtifactVerifier {
             throws VerificationException;
 
     /**
+     * Runs every check of {@link #verify} that needs no content (signatures, type and name, targets, expiry,
+     * replay) without reading or keeping anything else: lets a caller refuse an upload before it starts. In
+     * development mode a failing check is logged and a manifest that parses at all is returned.
+     *
+     * @throws VerificationException with the reason
+     */
+    CheckedManifest check(ArtifactType type, String name, InputStream manifest) throws VerificationException;
+
+    /**
      * Records that a verified artifact was installed: its version becomes the highest accepted for its type and
      * name, persisted crash-safely, so that older versions are refused from now on, also after a restart.
      */

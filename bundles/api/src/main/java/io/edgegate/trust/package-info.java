@@ -3,7 +3,7 @@
  * described in docs/signing.md.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.edgegate.trust;
 
 import org.osgi.annotation.bundle.Export;

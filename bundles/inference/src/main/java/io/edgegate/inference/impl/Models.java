@@ -200,6 +200,13 @@ final class Models {
             e = entries.getOrDefault(name, Entry.EMPTY);
             publish(name, next, e.draining(), List.of(), false, null);
         }
+        for (ModelVersion d : disk) {
+            // a version the store refused (bad signature, corrupt files) is shown with its reason whatever the
+            // policy would load, so that operators see why it does not serve
+            if (d.problem().isPresent() && !next.containsKey(d.version())) {
+                next.put(d.version(), LoadedVersion.failed(d, d.problem().get(), null));
+            }
+        }
         List<Long> readyVersions = next.values().stream().filter(v -> v.state() == State.READY && !retire
                 .contains(v)).map(LoadedVersion::version).toList();
         Set<Long> serving = new HashSet<>(policy.serving(readyVersions));
