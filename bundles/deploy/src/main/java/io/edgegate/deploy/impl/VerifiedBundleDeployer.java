@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 import org.osgi.framework.Bundle;
@@ -81,6 +82,8 @@ public final class VerifiedBundleDeployer implements BundleDeployer {
     private final Bundle verifierBundle;
     private final Object lock = new Object();
     private final Map<String, Deployment> deployments = new ConcurrentSkipListMap<>();
+    /** Completes with the names restored once the kept jars are back in (see {@link Restorer}). */
+    final CompletableFuture<List<String>> restoration = new CompletableFuture<>();
 
     @Activate
     public VerifiedBundleDeployer(BundleContext context, Config config, @Reference ArtifactVerifier verifier) {
@@ -100,6 +103,94 @@ public final class VerifiedBundleDeployer implements BundleDeployer {
         this.verifierBundle = FrameworkUtil.getBundle(verifier.getClass());
         LOG.info("Bundle deployer ready: jars in {}, verification {}", jars.root(),
                 verifier.enforcing() ? "enforced" : "NOT enforced (development mode)");
+        // Not on the activating thread: a refresh waited for there could need the component runtime itself.
+        Thread t = new Thread(() -> restoration.complete(restore()), "edgegate-deploy-restore");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Puts the bundles deployed before a restart back in, from their kept, verified jars. */
+    List<String> restore() {
+        List<String> restored = new ArrayList<>();
+        synchronized (lock) {
+            for (Restorer.Kept k : Restorer.verifiedJars(jars.root())) {
+                try {
+                    Bundle existing = installed(k.name());
+                    refuseProtected(k.name(), existing);
+                    if (existing != null && Restorer.runs(existing, k.file())) {
+                        continue;
+                    }
+                    Bundle b = existing == null ? restoreNew(k) : restoreOver(existing, k);
+                    String sha = k.file().getFileName().toString().substring(0, 64);
+                    deployments.put(k.name(), new Deployment(k.name(), 0, sha, b.getBundleId()));
+                    restored.add(k.name());
+                    LOG.info("Bundle {} {} restored from {} ({})", k.name(), b.getVersion(), k.file(), stateName(b));
+                } catch (DeployException | StepFailed e) {
+                    LOG.error("Bundle {} not restored from {}: {}", k.name(), k.file(), e.getMessage());
+                }
+            }
+        }
+        return restored;
+    }
+
+    private Bundle restoreNew(Restorer.Kept k) throws DeployException, StepFailed {
+        Bundle bundle;
+        try (InputStream in = Files.newInputStream(k.file())) {
+            bundle = context.installBundle(BundleDeployer.LOCATION_PREFIX + k.name(), in);
+        } catch (BundleException | IOException | IllegalStateException e) {
+            throw new DeployException(Reason.INVALID_BUNDLE, "the framework refused it: " + FrameworkSteps
+                    .describe(e), e);
+        }
+        try {
+            bundle.start();
+        } catch (BundleException | RuntimeException e) {
+            try {
+                bundle.uninstall();
+            } catch (BundleException | RuntimeException ignored) {
+                // reported below
+            }
+            throw new StepFailed(Reason.START_FAILED_ROLLED_BACK, "it did not start: " + FrameworkSteps.describe(e)
+                    + "; uninstalled again", e);
+        }
+        return bundle;
+    }
+
+    private Bundle restoreOver(Bundle bundle, Restorer.Kept k) throws DeployException {
+        boolean wasActive = (bundle.getState() & ACTIVE_OR_STARTING) != 0;
+        String oldVersion = bundle.getVersion().toString();
+        List<Bundle> dependents = framework.activeDependents(bundle);
+        Path previous;
+        try {
+            previous = jars.previous(k.name());
+            BundleSnapshot.write(bundle, previous);
+        } catch (IOException e) {
+            throw new DeployException(Reason.IO, "cannot keep a copy of version " + oldVersion + " for a rollback: "
+                    + e.getMessage(), e);
+        }
+        try {
+            if (wasActive) {
+                bundle.stop(Bundle.STOP_TRANSIENT);
+            }
+            try (InputStream in = Files.newInputStream(k.file())) {
+                bundle.update(in);
+            }
+            framework.refresh(bundle);
+            bundle.start();
+            for (Bundle d : dependents) {
+                if ((d.getState() & ACTIVE_OR_STARTING) == 0) {
+                    throw new BundleException("bundle '" + d.getSymbolicName() + "', active before, did not start "
+                            + "again");
+                }
+            }
+            return bundle;
+        } catch (BundleException | IOException | RuntimeException e) {
+            StepFailed f = new StepFailed(Reason.START_FAILED_ROLLED_BACK, "it did not start over version "
+                    + oldVersion + ": " + FrameworkSteps.describe(e), e);
+            rollback(bundle, previous, wasActive, oldVersion, dependents, f);
+            throw f.toException("; version " + oldVersion + " was restored");
+        } finally {
+            deleteQuietly(previous);
+        }
     }
 
     @Override

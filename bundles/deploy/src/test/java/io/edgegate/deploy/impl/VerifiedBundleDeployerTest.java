@@ -345,4 +345,57 @@ class VerifiedBundleDeployerTest {
         assertEquals(Reason.INVALID_BUNDLE, e.reason());
         assertFalse(Files.exists(home.resolve("data/deploy")));
     }
+
+    /** A restart as the launcher does it: a new framework with clean storage, the distribution's bundles only. */
+    private void restart(Path distributionJar) throws Exception {
+        framework.stop();
+        framework.waitForStop(10_000);
+        framework = ServiceLoader.load(FrameworkFactory.class).findFirst().orElseThrow().newFramework(Map.of(
+                Constants.FRAMEWORK_STORAGE, home.resolve("data/framework").toString(),
+                Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT,
+                "edgegate.home", home.toString()));
+        framework.start();
+        context = framework.getBundleContext();
+        if (distributionJar != null) {
+            context.installBundle(distributionJar.toUri().toString()).start();
+        }
+        deployer = new VerifiedBundleDeployer(context, config(), trust.verifier());
+        deployer.restoration.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    @Test
+    void deployedBundlesComeBackAfterARestart() throws Exception {
+        // "dist" ships with the distribution at 1.0.0 and is updated to 2.0.0; "hello" is new
+        Path distJar = home.resolve("dist-1.0.0.jar");
+        Files.write(distJar, TestBundles.bundle("com.example.dist", "1.0.0").resource("v.txt", "one").jar());
+        context.installBundle(distJar.toUri().toString()).start();
+        deploy("com.example.dist", 1, TestBundles.bundle("com.example.dist", "2.0.0").resource("v.txt", "two").jar());
+        deploy(HELLO, 1, hello("1.0.0", "one"));
+
+        restart(distJar);
+
+        assertEquals(List.of("com.example.dist", HELLO), deployer.restoration.get().stream().sorted().toList());
+        Bundle dist = installed("com.example.dist");
+        assertEquals("2.0.0", dist.getVersion().toString());
+        assertEquals("two", entry(dist, "v.txt"));
+        assertEquals(Bundle.ACTIVE, dist.getState());
+        Bundle hello = installed(HELLO);
+        assertEquals(Bundle.ACTIVE, hello.getState());
+        assertEquals(BundleDeployer.LOCATION_PREFIX + HELLO, hello.getLocation());
+        // the replay floor survived too: the old version is still refused
+        DeployException e = assertThrows(DeployException.class, () -> deploy(HELLO, 1, hello("1.0.0", "one")));
+        assertEquals(VerificationException.Reason.REPLAYED, e.verificationReason().orElseThrow());
+    }
+
+    @Test
+    void aKeptJarChangedOnDiskIsNotRestored() throws Exception {
+        deploy(HELLO, 1, hello("1.0.0", "one"));
+        Path kept = files("data/deploy").get(0);
+        Files.write(kept, hello("6.6.6", "evil"));
+
+        restart(null);
+
+        assertEquals(List.of(), deployer.restoration.get());
+        assertNull(installed(HELLO), "a jar that no longer matches what was verified is never installed");
+    }
 }
