@@ -203,7 +203,9 @@ final class Models {
         for (ModelVersion d : disk) {
             // a version the store refused (bad signature, corrupt files) is shown with its reason whatever the
             // policy would load, so that operators see why it does not serve
-            if (d.problem().isPresent() && !next.containsKey(d.version())) {
+            LoadedVersion cur = next.get(d.version());
+            // (not one that still serves: it drains once what replaces it is ready)
+            if (d.problem().isPresent() && (cur == null || (cur.handle() == null && cur.state() != State.FAILED))) {
                 next.put(d.version(), LoadedVersion.failed(d, d.problem().get(), null));
             }
         }
