@@ -40,9 +40,14 @@ final class BenchSigner {
 
     /** Writes {@code model.onnx.manifest.json} beside {@code modelFile}. */
     void sign(Path modelFile, String name, long version) throws IOException {
-        byte[] bytes = Files.readAllBytes(modelFile);
+        Files.write(modelFile.resolveSibling(ModelStore.MANIFEST_FILE),
+                manifest(Files.readAllBytes(modelFile), name, version));
+    }
+
+    /** The signed manifest envelope of a model version with these bytes. */
+    byte[] manifest(byte[] bytes, String name, long version) {
         Manifest m = new Manifest(ArtifactType.MODEL, name, version, KeyIds.sha256Hex(bytes), bytes.length,
                 Instant.now().plus(Duration.ofDays(1)), Targets.ANY, false);
-        Files.write(modelFile.resolveSibling(ModelStore.MANIFEST_FILE), m.toEnvelope().signedEd25519(key).toJson());
+        return m.toEnvelope().signedEd25519(key).toJson();
     }
 }

@@ -57,6 +57,8 @@ final class GatewayProcess implements AutoCloseable {
             }
         }
         assertTrue("the distribution ships a trust root", Files.isRegularFile(home.resolve("config/trust-root.json")));
+        // no broker unless the test configures one (config("io.edgegate.mqtt.cfg", ...))
+        Files.writeString(home.resolve("config/io.edgegate.mqtt.cfg"), "enabled=false\n");
         for (String dir : List.of("lib", "bundles", "features")) {
             Files.createSymbolicLink(home.resolve(dir), dist.resolve(dir));
         }

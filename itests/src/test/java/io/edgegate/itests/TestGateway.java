@@ -57,6 +57,8 @@ final class TestGateway {
             deleteTree(home);
             TRUST.remove(home);
             Files.createDirectories(home.resolve("config"));
+            // no broker in these tests: the MQTT channel stays off instead of retrying in the background
+            Files.writeString(home.resolve("config/io.edgegate.mqtt.cfg"), "enabled=false\n");
             return home;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -33,6 +33,16 @@ public interface BundleDeployer {
      */
     DeployedBundle install(String symbolicName, InputStream manifest, InputStream jar) throws DeployException;
 
+    /**
+     * Uninstalls a bundle this deployer installed (location {@link #LOCATION_PREFIX}{@code symbolicName}) and forgets
+     * its kept jar, so that it does not come back at the next start. Bundles of the distribution, updated or not,
+     * are refused ({@link DeployException.Reason#PROTECTED}).
+     *
+     * @return the bundle as it was before it was uninstalled
+     * @throws DeployException {@link DeployException.Reason#WRONG_BUNDLE} if no such bundle was deployed
+     */
+    DeployedBundle uninstall(String symbolicName) throws DeployException;
+
     /** The bundles this deployer installed or updated since it started, with their current state. */
     List<DeployedBundle> deployed();
 }

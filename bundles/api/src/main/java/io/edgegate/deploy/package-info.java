@@ -4,7 +4,7 @@
  * does not start is rolled back.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.edgegate.deploy;
 
 import org.osgi.annotation.bundle.Export;

@@ -8,12 +8,17 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code edgectl}: the operator's side of docs/signing.md. Exit status 0 on success, 1 when something is refused
- * (a manifest that does not verify, a root the keys cannot authorise), 2 for usage errors and unreadable inputs.
+ * {@code edgectl}: the operator's side of docs/signing.md and docs/mqtt.md. Exit status 0 on success, 1 when something
+ * is refused (a manifest that does not verify, a root the keys cannot authorise, a gateway's error reply), 2 for usage
+ * errors and unreadable inputs, 3 when no answer came (broker unreachable, gateway silent).
  */
 @Command(name = "edgectl", mixinStandardHelpOptions = true, versionProvider = Edgectl.Version.class,
-        description = "Edgegate operator CLI: signing keys, signed manifests, verification and trust roots.",
-        subcommands = {KeysCommand.class, SignCommand.class, VerifyCommand.class, RootCommand.class},
+        description = {"Edgegate operator CLI: signing keys, signed manifests, verification and trust roots; "
+                + "deploy, status, inference and configuration on gateways over MQTT v5.",
+            "Exit status: 0 done, 1 refused, 2 usage error, 3 no answer (broker or gateway unreachable)."},
+        subcommands = {KeysCommand.class, SignCommand.class, VerifyCommand.class, RootCommand.class,
+            StatusCommand.class, DeployCommand.class, InferCommand.class, ConfigCommand.class, ModelsCommand.class,
+            BundlesCommand.class},
         exitCodeOnInvalidInput = Failure.USAGE, exitCodeOnExecutionException = Failure.REFUSED)
 public final class Edgectl implements Runnable {
     @Spec
@@ -28,13 +33,15 @@ public final class Edgectl implements Runnable {
         CommandLine cl = new CommandLine(new Edgectl());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
+            // "edgectl deploy model: …", "edgectl root init: …": the whole command, as typed.
+            String name = cmd.getCommandSpec().qualifiedName(" ");
             if (e instanceof Failure f) {
-                err.println("edgectl " + cmd.getCommandName() + ": " + f.getMessage());
+                err.println(name + ": " + f.getMessage());
                 err.flush();
                 return f.exitCode();
             }
             // A bug, not a user error: the stack trace is what a bug report needs.
-            err.println("edgectl " + cmd.getCommandName() + ": internal error: " + e);
+            err.println(name + ": internal error: " + e);
             e.printStackTrace(err);
             err.flush();
             return Failure.REFUSED;
@@ -44,8 +51,8 @@ public final class Edgectl implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: keys, sign, verify "
-                + "or root");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: keys, sign, verify, "
+                + "root, status, deploy, infer, config, models or bundles");
     }
 
     /** The version from the jar's manifest, when there is one. */

@@ -158,7 +158,7 @@ final class SignCommand implements Callable<Integer> {
     }
 
     /** Streams the file once: models can be large. */
-    private static String sha256(Path file, long[] length) {
+    static String sha256(Path file, long[] length) {
         MessageDigest digest = KeyIds.sha256();
         byte[] buffer = new byte[1 << 16];
         long total = 0;

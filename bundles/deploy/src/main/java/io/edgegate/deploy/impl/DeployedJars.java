@@ -100,6 +100,21 @@ final class DeployedJars {
         force(dir);
     }
 
+    /** Deletes every kept file of {@code symbolicName}: it was uninstalled. */
+    void forget(String symbolicName) throws IOException {
+        Path dir = root.resolve(symbolicName);
+        if (!dir.getParent().equals(root) || !Files.isDirectory(dir)) {
+            return;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        }
+        Files.delete(dir);
+        force(root);
+    }
+
     /** Makes a file's bytes, or a folder's entries, durable; Windows cannot open a folder and needs no such step. */
     private static void force(Path path) throws IOException {
         if (WINDOWS && Files.isDirectory(path)) {

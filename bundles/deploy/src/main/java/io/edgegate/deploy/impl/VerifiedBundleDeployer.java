@@ -459,6 +459,44 @@ public final class VerifiedBundleDeployer implements BundleDeployer {
     }
 
     @Override
+    public DeployedBundle uninstall(String symbolicName) throws DeployException {
+        Objects.requireNonNull(symbolicName, "symbolicName");
+        if (!BundleHeaders.validName(symbolicName)) {
+            throw new DeployException(Reason.WRONG_BUNDLE, "'" + symbolicName + "' is not a bundle name");
+        }
+        synchronized (lock) {
+            Bundle bundle = context.getBundle(BundleDeployer.LOCATION_PREFIX + symbolicName);
+            if (bundle == null) {
+                Bundle other = installed(symbolicName);
+                if (other != null) {
+                    throw new DeployException(Reason.PROTECTED, "bundle '" + symbolicName + "' came with the "
+                            + "distribution; only bundles the deployer installed can be uninstalled");
+                }
+                throw new DeployException(Reason.WRONG_BUNDLE, "no bundle '" + symbolicName + "' was deployed");
+            }
+            Deployment d = deployments.getOrDefault(symbolicName, new Deployment(symbolicName, 0, "",
+                    bundle.getBundleId()));
+            DeployedBundle before = describe(d, bundle);
+            try {
+                bundle.uninstall();
+                framework.refresh(bundle);
+            } catch (BundleException | RuntimeException e) {
+                throw new DeployException(Reason.INVALID_BUNDLE, "bundle '" + symbolicName + "' could not be "
+                        + "uninstalled: " + FrameworkSteps.describe(e), e);
+            }
+            deployments.remove(symbolicName);
+            try {
+                jars.forget(symbolicName);
+            } catch (IOException e) {
+                throw new DeployException(Reason.IO, "bundle '" + symbolicName + "' is uninstalled, but its kept jar "
+                        + "could not be deleted and would come back at the next start: " + e.getMessage(), e);
+            }
+            LOG.info("Bundle {} {} uninstalled; its kept jar is deleted", symbolicName, before.version());
+            return before;
+        }
+    }
+
+    @Override
     public List<DeployedBundle> deployed() {
         List<DeployedBundle> out = new ArrayList<>();
         for (Deployment d : deployments.values()) {

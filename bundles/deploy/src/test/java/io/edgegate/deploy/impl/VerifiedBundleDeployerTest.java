@@ -398,4 +398,29 @@ class VerifiedBundleDeployerTest {
         assertEquals(List.of(), deployer.restoration.get());
         assertNull(installed(HELLO), "a jar that no longer matches what was verified is never installed");
     }
+
+    @Test
+    void anUninstalledBundleStaysGoneAfterARestart() throws Exception {
+        deploy(HELLO, 1, hello("1.0.0", "one"));
+        DeployedBundle before = deployer.uninstall(HELLO);
+        assertEquals("1.0.0", before.version());
+        assertNull(installed(HELLO));
+        assertEquals(List.of(), files("data/deploy"), "its kept jar is forgotten");
+
+        restart(null);
+
+        assertNull(installed(HELLO), "not restored");
+        DeployException e = assertThrows(DeployException.class, () -> deployer.uninstall(HELLO));
+        assertEquals(Reason.WRONG_BUNDLE, e.reason());
+    }
+
+    @Test
+    void aBundleOfTheDistributionCannotBeUninstalled() throws Exception {
+        Path distJar = home.resolve("dist.jar");
+        Files.write(distJar, TestBundles.bundle("com.example.dist", "1.0.0").jar());
+        context.installBundle(distJar.toUri().toString()).start();
+        DeployException e = assertThrows(DeployException.class, () -> deployer.uninstall("com.example.dist"));
+        assertEquals(Reason.PROTECTED, e.reason());
+        assertEquals(Bundle.ACTIVE, installed("com.example.dist").getState());
+    }
 }

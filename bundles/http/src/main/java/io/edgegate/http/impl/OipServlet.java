@@ -1,7 +1,6 @@
 package io.edgegate.http.impl;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -19,6 +18,8 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 
 import io.edgegate.inference.InferenceException;
@@ -26,6 +27,8 @@ import io.edgegate.inference.InferenceRequest;
 import io.edgegate.inference.InferenceResponse;
 import io.edgegate.inference.InferenceService;
 import io.edgegate.inference.ModelStatus;
+import io.edgegate.oip.OipCodec;
+import io.edgegate.oip.OipException;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -44,7 +47,8 @@ public final class OipServlet extends HttpServlet {
     static final String PID = "io.edgegate.http";
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(OipServlet.class);
-    private static final String JSON = "application/json";
+    private static final String JSON = OipCodec.CONTENT_TYPE;
+    private static final JsonFactory JSON_FACTORY = new JsonFactory();
 
     @ObjectClassDefinition(name = "Edgegate HTTP", description = "Open Inference Protocol v2 endpoints.")
     public @interface Config {
@@ -78,7 +82,7 @@ public final class OipServlet extends HttpServlet {
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         try {
             route(req, resp);
-        } catch (HttpError e) {
+        } catch (OipException e) {
             if (e.status() >= 500) {
                 LOG.warn("{} {}: {}", req.getMethod(), req.getRequestURI(), e.getMessage());
             } else {
@@ -92,7 +96,7 @@ public final class OipServlet extends HttpServlet {
         }
     }
 
-    private void route(HttpServletRequest req, HttpServletResponse resp) throws HttpError, IOException {
+    private void route(HttpServletRequest req, HttpServletResponse resp) throws OipException, IOException {
         String path = req.getPathInfo() == null ? "" : req.getPathInfo();
         String[] parts = path.isEmpty() || path.equals("/") ? new String[0] : path.substring(1).split("/", -1);
         String method = req.getMethod();
@@ -107,12 +111,12 @@ public final class OipServlet extends HttpServlet {
         } else if (parts[0].equals("repository")) {
             repository(req, resp, parts);
         } else {
-            throw HttpError.notFound("no endpoint " + req.getRequestURI());
+            throw new OipException(404, "no endpoint " + req.getRequestURI());
         }
     }
 
     /** {@code models/{m}[/versions/{v}][/ready|/infer]}. */
-    private void model(HttpServletRequest req, HttpServletResponse resp, String[] parts) throws HttpError, IOException {
+    private void model(HttpServletRequest req, HttpServletResponse resp, String[] parts) throws OipException, IOException {
         String name = parts[1];
         Long version = null;
         int next = 2;
@@ -122,7 +126,7 @@ public final class OipServlet extends HttpServlet {
         }
         String action = parts.length == next ? "" : parts.length == next + 1 ? parts[next] : null;
         if (action == null || name.isEmpty()) {
-            throw HttpError.notFound("no endpoint " + req.getRequestURI());
+            throw new OipException(404, "no endpoint " + req.getRequestURI());
         }
         switch (action) {
             case "" -> {
@@ -131,7 +135,7 @@ public final class OipServlet extends HttpServlet {
                 List<Long> versions = service().models().stream().filter(s -> s.name().equals(name))
                         .map(ModelStatus::version).toList();
                 ok(resp);
-                OipResponseWriter.modelMetadata(status, versions, resp.getOutputStream());
+                OipCodec.writeModelMetadata(status, versions, resp.getOutputStream());
             }
             case "ready" -> {
                 requireGet(req.getMethod());
@@ -142,11 +146,11 @@ public final class OipServlet extends HttpServlet {
             case "infer" -> {
                 if (!req.getMethod().equals("POST")) {
                     resp.setHeader("Allow", "POST");
-                    throw new HttpError(405, "use POST to infer");
+                    throw new OipException(405, "use POST to infer");
                 }
                 infer(req, resp, name, version);
             }
-            default -> throw HttpError.notFound("no endpoint " + req.getRequestURI());
+            default -> throw new OipException(404, "no endpoint " + req.getRequestURI());
         }
     }
 
@@ -155,21 +159,16 @@ public final class OipServlet extends HttpServlet {
      * {@code POST repository/models/{m}/load} (re)loads a model from disk, {@code .../unload} unloads it.
      */
     private void repository(HttpServletRequest req, HttpServletResponse resp, String[] parts)
-            throws HttpError, IOException {
+            throws OipException, IOException {
         if (!req.getMethod().equals("POST")) {
             resp.setHeader("Allow", "POST");
-            throw new HttpError(405, "use POST for the repository API");
+            throw new OipException(405, "use POST for the repository API");
         }
         InferenceService service = service();
         if (parts.length == 2 && parts[1].equals("index")) {
-            boolean readyOnly;
-            try (InputStream body = new LimitedInputStream(req.getInputStream(), 4096)) {
-                readyOnly = OipRequestReader.readyFilter(body);
-            } catch (LimitedInputStream.TooLarge e) {
-                throw HttpError.badRequest("an index request body is at most {\"ready\": true}");
-            }
+            boolean readyOnly = OipCodec.readReadyFilter(req.getInputStream(), 4096);
             ok(resp);
-            OipResponseWriter.index(service.models().stream().filter(s -> !readyOnly || s.isReady()).toList(),
+            OipCodec.writeIndex(service.models().stream().filter(s -> !readyOnly || s.isReady()).toList(),
                     resp.getOutputStream());
             return;
         }
@@ -188,21 +187,21 @@ public final class OipServlet extends HttpServlet {
             resp.getOutputStream().write("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return;
         }
-        throw HttpError.notFound("no endpoint " + req.getRequestURI());
+        throw new OipException(404, "no endpoint " + req.getRequestURI());
     }
 
     private void infer(HttpServletRequest req, HttpServletResponse resp, String name, Long version)
-            throws HttpError, IOException {
+            throws OipException, IOException {
         InferenceService service = service();
         long declared = req.getContentLengthLong();
         if (declared > maxRequestBytes) {
             throw tooLarge(resp);
         }
         InferenceRequest request;
-        try (InputStream body = new LimitedInputStream(req.getInputStream(), maxRequestBytes)) {
-            request = OipRequestReader.read(body, name, version);
-        } catch (LimitedInputStream.TooLarge e) {
-            throw tooLarge(resp);
+        try {
+            request = OipCodec.readRequest(req.getInputStream(), name, version, maxRequestBytes);
+        } catch (OipException e) {
+            throw e.status() == 413 ? tooLarge(resp) : e;
         }
         InferenceResponse response;
         try {
@@ -211,16 +210,16 @@ public final class OipServlet extends HttpServlet {
             throw map(e);
         }
         ok(resp);
-        OipResponseWriter.inference(response, resp.getOutputStream());
+        OipCodec.writeResponse(response, resp.getOutputStream());
     }
 
-    private HttpError tooLarge(HttpServletResponse resp) {
+    private OipException tooLarge(HttpServletResponse resp) {
         // Do not drain the rest of the body: close the connection instead.
         resp.setHeader("Connection", "close");
-        return new HttpError(413, "request body is larger than the limit of " + maxRequestBytes + " bytes");
+        return new OipException(413, "request body is larger than the limit of " + maxRequestBytes + " bytes");
     }
 
-    private ModelStatus status(String name, Long version) throws HttpError {
+    private ModelStatus status(String name, Long version) throws OipException {
         try {
             return service().model(name, version);
         } catch (InferenceException e) {
@@ -228,7 +227,7 @@ public final class OipServlet extends HttpServlet {
         }
     }
 
-    private static Long parseVersion(String model, String text) throws HttpError {
+    private static Long parseVersion(String model, String text) throws OipException {
         try {
             long v = Long.parseLong(text);
             if (v > 0) {
@@ -237,26 +236,26 @@ public final class OipServlet extends HttpServlet {
         } catch (NumberFormatException e) {
             // the message below
         }
-        throw HttpError.notFound("model '" + model + "' has no version '" + text + "'");
+        throw new OipException(404, "model '" + model + "' has no version '" + text + "'");
     }
 
-    private static HttpError map(InferenceException e) {
+    private static OipException map(InferenceException e) {
         return switch (e.reason()) {
-            case MODEL_NOT_FOUND -> HttpError.notFound(e.getMessage());
-            case MODEL_NOT_READY, INVALID_INPUT -> HttpError.badRequest(e.getMessage());
-            case INTERNAL -> new HttpError(500, e.getMessage());
+            case MODEL_NOT_FOUND -> new OipException(404, e.getMessage());
+            case MODEL_NOT_READY, INVALID_INPUT -> new OipException(400, e.getMessage());
+            case INTERNAL -> new OipException(500, e.getMessage());
         };
     }
 
-    private InferenceService service() throws HttpError {
+    private InferenceService service() throws OipException {
         InferenceService s = inference.get();
         if (s == null) {
-            throw new HttpError(503, "the inference service is not running");
+            throw new OipException(503, "the inference service is not running");
         }
         return s;
     }
 
-    private void health(String which, HttpServletResponse resp) throws HttpError, IOException {
+    private void health(String which, HttpServletResponse resp) throws OipException, IOException {
         switch (which) {
             case "live" -> {
                 resp.setStatus(200);
@@ -268,13 +267,13 @@ public final class OipServlet extends HttpServlet {
                 resp.setStatus(ready ? 200 : 400);
                 writeBoolean(resp, "ready", ready);
             }
-            default -> throw HttpError.notFound("no endpoint /v2/health/" + which);
+            default -> throw new OipException(404, "no endpoint /v2/health/" + which);
         }
     }
 
     private void serverMetadata(HttpServletResponse resp) throws IOException {
         ok(resp);
-        try (JsonGenerator g = OipResponseWriter.open(resp.getOutputStream())) {
+        try (JsonGenerator g = JSON_FACTORY.createGenerator(resp.getOutputStream(), JsonEncoding.UTF8)) {
             g.writeStartObject();
             g.writeStringField("name", "edgegate");
             g.writeStringField("version", serverVersion);
@@ -285,9 +284,9 @@ public final class OipServlet extends HttpServlet {
         }
     }
 
-    private static void requireGet(String method) throws HttpError {
+    private static void requireGet(String method) throws OipException {
         if (!method.equals("GET") && !method.equals("HEAD")) {
-            throw new HttpError(405, "use GET");
+            throw new OipException(405, "use GET");
         }
     }
 
@@ -298,7 +297,7 @@ public final class OipServlet extends HttpServlet {
 
     private static void writeBoolean(HttpServletResponse resp, String field, boolean value) throws IOException {
         resp.setContentType(JSON);
-        try (JsonGenerator g = OipResponseWriter.open(resp.getOutputStream())) {
+        try (JsonGenerator g = JSON_FACTORY.createGenerator(resp.getOutputStream(), JsonEncoding.UTF8)) {
             g.writeStartObject();
             g.writeBooleanField(field, value);
             g.writeEndObject();
@@ -312,10 +311,6 @@ public final class OipServlet extends HttpServlet {
         resp.resetBuffer();
         resp.setStatus(status);
         resp.setContentType(JSON);
-        try (JsonGenerator g = OipResponseWriter.open(resp.getOutputStream())) {
-            g.writeStartObject();
-            g.writeStringField("error", message);
-            g.writeEndObject();
-        }
+        OipCodec.writeError(message, resp.getOutputStream());
     }
 }

@@ -54,6 +54,11 @@ class DeployCommandsTest {
         }
 
         @Override
+        public DeployedBundle uninstall(String symbolicName) throws DeployException {
+            throw new DeployException(Reason.WRONG_BUNDLE, "not used here");
+        }
+
+        @Override
         public List<DeployedBundle> deployed() {
             return List.of();
         }

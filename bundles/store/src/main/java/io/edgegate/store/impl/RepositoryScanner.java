@@ -84,7 +84,8 @@ final class RepositoryScanner {
         Set<Path> seen = new HashSet<>();
         for (Path modelDir : list(root)) {
             String name = modelDir.getFileName().toString();
-            if (!Files.isDirectory(modelDir)) {
+            if (!Files.isDirectory(modelDir) || name.startsWith(".")) {
+                // dot-folders are work in progress (a deploy being staged) or hidden: not models
                 continue;
             }
             if (!MODEL_NAME.matcher(name).matches()) {
@@ -99,7 +100,7 @@ final class RepositoryScanner {
                     .thenComparing(p -> p.getFileName().toString()));
             for (Path versionDir : versionDirs) {
                 String v = versionDir.getFileName().toString();
-                if (!Files.isDirectory(versionDir)) {
+                if (!Files.isDirectory(versionDir) || v.startsWith(".")) {
                     continue;
                 }
                 if (!VERSION.matcher(v).matches()) {

@@ -1,0 +1,132 @@
+package io.edgegate.bench;
+
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
+
+/**
+ * An MQTT 5 request/response client as an operator's application would write it with Paho (docs/mqtt.md): a
+ * request with a Response Topic and Correlation Data, the reply matched by its correlation data. A timed call ends
+ * when the whole reply has arrived.
+ */
+final class MqttPath implements AutoCloseable {
+    /** A reply: the {@code status} user property and the payload. */
+    record Reply(int status, byte[] payload) {
+        byte[] ok() throws IOException {
+            if (status != 200) {
+                throw new IOException("status " + status + ": " + new String(payload, 0, Math.min(500,
+                        payload.length)));
+            }
+            return payload;
+        }
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private final MqttAsyncClient client;
+    private final String replyTopic;
+    private final ConcurrentHashMap<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
+
+    MqttPath(String brokerUri) throws MqttException {
+        String id = "bench-" + Long.toHexString(RANDOM.nextLong());
+        replyTopic = "bench/" + id + "/reply";
+        client = new MqttAsyncClient(brokerUri, id, new MemoryPersistence());
+        client.setCallback(new MqttCallback() {
+            @Override
+            public void messageArrived(String topic, MqttMessage message) {
+                MqttProperties p = message.getProperties();
+                String key = p.getCorrelationData() == null ? "" : new String(p.getCorrelationData(),
+                        java.nio.charset.StandardCharsets.ISO_8859_1);
+                int status = p.getUserProperties().stream().filter(u -> u.getKey().equals("status"))
+                        .map(u -> Integer.parseInt(u.getValue())).findFirst().orElse(-1);
+                CompletableFuture<Reply> f = pending.remove(key);
+                if (f != null) {
+                    f.complete(new Reply(status, message.getPayload()));
+                }
+            }
+
+            @Override
+            public void disconnected(MqttDisconnectResponse response) {
+            }
+
+            @Override
+            public void mqttErrorOccurred(MqttException exception) {
+            }
+
+            @Override
+            public void deliveryComplete(IMqttToken token) {
+            }
+
+            @Override
+            public void connectComplete(boolean reconnect, String serverURI) {
+            }
+
+            @Override
+            public void authPacketArrived(int reasonCode, MqttProperties properties) {
+            }
+        });
+        MqttConnectionOptions o = new MqttConnectionOptions();
+        o.setCleanStart(true);
+        client.connect(o).waitForCompletion(10_000);
+        client.subscribe(new MqttSubscription(replyTopic, 1)).waitForCompletion(10_000);
+    }
+
+    /** Publishes {@code payload} to {@code topic} as a request and waits for the reply. */
+    Reply request(String topic, byte[] payload, String contentType, List<UserProperty> user) throws Exception {
+        byte[] correlation = new byte[16];
+        RANDOM.nextBytes(correlation);
+        String key = new String(correlation, java.nio.charset.StandardCharsets.ISO_8859_1);
+        CompletableFuture<Reply> f = new CompletableFuture<>();
+        pending.put(key, f);
+        MqttProperties p = new MqttProperties();
+        p.setResponseTopic(replyTopic);
+        p.setCorrelationData(correlation);
+        p.setContentType(contentType);
+        p.setUserProperties(user);
+        MqttMessage m = new MqttMessage(payload);
+        m.setQos(1);
+        m.setProperties(p);
+        client.publish(topic, m);
+        try {
+            return f.get(120, TimeUnit.SECONDS);
+        } finally {
+            pending.remove(key);
+        }
+    }
+
+    /** OIP inference over MQTT as a serving path. */
+    ServingPath inference(String gateway, byte[] body) {
+        String topic = "edgegate/" + gateway + "/infer/" + BenchInput.MODEL;
+        return new ServingPath() {
+            @Override
+            public void call() throws Exception {
+                request(topic, body, "application/json", List.of()).ok();
+            }
+
+            @Override
+            public float[] output() throws Exception {
+                return BenchInput.oipOutput(request(topic, body, "application/json", List.of()).ok());
+            }
+        };
+    }
+
+    @Override
+    public void close() throws MqttException {
+        client.disconnect().waitForCompletion(5_000);
+        client.close();
+    }
+}
