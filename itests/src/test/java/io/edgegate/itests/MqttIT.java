@@ -127,22 +127,32 @@ public class MqttIT {
 
     static Reply begin(MqttOperator op, String operation, String name, long version, byte[] manifest)
             throws Exception {
+        return begin(op, operation, name, version, manifest, GW);
+    }
+
+    static Reply begin(MqttOperator op, String operation, String name, long version, byte[] manifest, String gw)
+            throws Exception {
         ObjectNode b = Http.JSON.createObjectNode();
         b.put("name", name).put("version", version);
         b.set("manifest", Http.JSON.readTree(manifest));
-        return op.operation(GW, operation, b.toString());
+        return op.operation(gw, operation, b.toString());
     }
 
     /** Sends chunks from the offset the begin reply names, at most {@code max} of them. */
     static Reply chunks(MqttOperator op, String operation, Reply begin, byte[] content, int chunkSize, int max)
             throws Exception {
+        return chunks(op, operation, begin, content, chunkSize, max, GW);
+    }
+
+    static Reply chunks(MqttOperator op, String operation, Reply begin, byte[] content, int chunkSize, int max,
+            String gw) throws Exception {
         String upload = begin.json().path("result").path("upload").asText();
         long offset = begin.json().path("result").path("offset").asLong();
         Reply last = begin;
         for (int n = 0; n < max && offset < content.length; n++) {
             int len = (int) Math.min(chunkSize, content.length - offset);
             byte[] chunk = Arrays.copyOfRange(content, (int) offset, (int) offset + len);
-            last = op.request("edgegate/" + GW + "/req/" + operation, chunk, "application/octet-stream",
+            last = op.request("edgegate/" + gw + "/req/" + operation, chunk, "application/octet-stream",
                     MqttOperator.correlation(), Map.of("upload", upload, "offset", Long.toString(offset)));
             if (last.status() != 202 && last.status() != 200) {
                 return last;
@@ -367,6 +377,62 @@ public class MqttIT {
         String log = gateway.logText();
         assertEquals("installed once:\n" + log, 1,
                 log.split("Model " + model + " version 1 verified", -1).length - 1);
+    }
+
+    /** Runs edgectl in this JVM as an operator would run it; returns exit code and everything it printed. */
+    static Object[] edgectl(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine cl = io.edgegate.edgectl.Edgectl.commandLine();
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(out, true));
+        int rc = cl.execute(args);
+        return new Object[] {rc, out.toString()};
+    }
+
+    @Test
+    public void edgectlDeploysAndQueriesTheRealGateway() throws Exception {
+        String[] common = {"--broker", broker.uri(), "--gateway", GW};
+        Object[] status = edgectl(concat(new String[] {"status", "--json"}, common));
+        assertEquals(status[1].toString(), 0, status[0]);
+        assertTrue(status[1].toString(), status[1].toString().contains("\"online\""));
+
+        Path staging = gateway.home.resolve("edgectl");
+        PlusModel.write(staging, "via-edgectl", 4);
+        Path file = staging.resolve("via-edgectl/4/model.onnx");
+        Files.write(file.resolveSibling("model.onnx.manifest.json"), gateway.manifest(ArtifactType.MODEL,
+                "via-edgectl", 4, Files.readAllBytes(file)));
+        Object[] deploy = edgectl(concat(new String[] {"deploy", "model", file.toString(), "--name", "via-edgectl",
+            "--version", "4", "--progress", "lines", "--chunk-size", "1k"}, common));
+        assertEquals(deploy[1].toString(), 0, deploy[0]);
+        assertTrue(deploy[1].toString(), deploy[1].toString().contains("READY"));
+        gateway.awaitState("via-edgectl", 4, "READY");
+
+        Object[] infer = edgectl(concat(new String[] {"infer", "via-edgectl", "--input", "x:FP32:1,4:1,2,3,4"},
+                common));
+        assertEquals(infer[1].toString(), 0, infer[0]);
+        assertTrue(infer[1].toString(), infer[1].toString().contains("5") && infer[1].toString().contains("8"));
+
+        Object[] config = edgectl(concat(new String[] {"config", "get", "io.edgegate.mqtt", "--json"}, common));
+        assertEquals(config[1].toString(), 0, config[0]);
+
+        // the same version again: the gateway refuses it (a signed version is never replaced), edgectl says so
+        Object[] again = edgectl(concat(new String[] {"deploy", "model", file.toString(), "--name", "via-edgectl",
+            "--version", "4", "--progress", "none"}, common));
+        assertEquals(again[1].toString(), 1, again[0]);
+        assertTrue(again[1].toString(), again[1].toString().contains("refused: 409")
+                && again[1].toString().contains("never replaced"));
+
+        // a gateway that is not there: a clear message and its own exit code
+        Object[] none = edgectl("status", "--broker", broker.uri(), "--gateway", "no-such-gateway", "--timeout",
+                "3s");
+        assertEquals(none[1].toString(), 3, none[0]);
+        assertTrue(none[1].toString(), none[1].toString().contains("no-such-gateway"));
+    }
+
+    static String[] concat(String[] a, String[] b) {
+        String[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     /** A minimal bundle jar, with {@code activator} packed in and declared when given. */

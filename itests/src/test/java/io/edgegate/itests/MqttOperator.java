@@ -125,6 +125,12 @@ final class MqttOperator implements AutoCloseable {
 
     Reply request(String topic, byte[] payload, String contentType, byte[] correlation, Map<String, String> user)
             throws Exception {
+        return request(topic, payload, contentType, correlation, user, 60);
+    }
+
+    /** A request; no reply within {@code timeoutSeconds} is an AssertionError. */
+    Reply request(String topic, byte[] payload, String contentType, byte[] correlation, Map<String, String> user,
+            int timeoutSeconds) throws Exception {
         String key = HexFormat.of().formatHex(correlation);
         CompletableFuture<Reply> f = new CompletableFuture<>();
         pending.put(key, f);
@@ -143,9 +149,9 @@ final class MqttOperator implements AutoCloseable {
             m.setProperties(p);
             client.publish(topic, m).waitForCompletion(10_000);
             try {
-                return f.get(60, TimeUnit.SECONDS);
+                return f.get(timeoutSeconds, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
-                throw new AssertionError("no reply on " + topic + " within 60 s");
+                throw new AssertionError("no reply on " + topic + " within " + timeoutSeconds + " s");
             }
         } finally {
             pending.remove(key);
