@@ -81,6 +81,39 @@ final class MqttPath implements AutoCloseable {
         });
         MqttConnectionOptions o = new MqttConnectionOptions();
         o.setCleanStart(true);
+        // as every latency-sensitive MQTT client should: no Nagle delay on small requests
+        o.setSocketFactory(new javax.net.SocketFactory() {
+            private java.net.Socket nd(java.net.Socket s) throws IOException {
+                s.setTcpNoDelay(true);
+                return s;
+            }
+
+            @Override
+            public java.net.Socket createSocket() throws IOException {
+                return nd(new java.net.Socket());
+            }
+
+            @Override
+            public java.net.Socket createSocket(String h, int p) throws IOException {
+                return nd(new java.net.Socket(h, p));
+            }
+
+            @Override
+            public java.net.Socket createSocket(String h, int p, java.net.InetAddress l, int lp) throws IOException {
+                return nd(new java.net.Socket(h, p, l, lp));
+            }
+
+            @Override
+            public java.net.Socket createSocket(java.net.InetAddress h, int p) throws IOException {
+                return nd(new java.net.Socket(h, p));
+            }
+
+            @Override
+            public java.net.Socket createSocket(java.net.InetAddress h, int p, java.net.InetAddress l, int lp)
+                    throws IOException {
+                return nd(new java.net.Socket(h, p, l, lp));
+            }
+        });
         client.connect(o).waitForCompletion(10_000);
         client.subscribe(new MqttSubscription(replyTopic, 1)).waitForCompletion(10_000);
     }

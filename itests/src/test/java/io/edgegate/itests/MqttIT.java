@@ -181,6 +181,21 @@ public class MqttIT {
         assertEquals(body(r), 200, r.status());
         Http.Response h = gateway.http().post("/v2/models/" + PLUS + "/infer", plusRequest(x));
         assertEquals(h.json().path("outputs"), r.json().path("outputs"));
+
+        // OIP's binary tensor data extension: a JSON header, then the raw little-endian floats
+        ObjectNode binary = plusRequest(x);
+        binary.putObject("parameters").put("binary_data_output", true);
+        Reply b = infer(operator, PLUS, binary);
+        assertEquals(body(b), 200, b.status());
+        assertTrue("header length given", b.headerLength() > 0);
+        JsonNode header = Http.JSON.readTree(Arrays.copyOf(b.body(), b.headerLength()));
+        assertEquals(header.toString(), 16, header.path("outputs").get(0).path("parameters")
+                .path("binary_data_size").asInt());
+        java.nio.ByteBuffer raw = java.nio.ByteBuffer.wrap(b.body(), b.headerLength(), 16)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(x[i] + 1, raw.getFloat(), 1e-6);
+        }
     }
 
     @Test

@@ -33,7 +33,7 @@ final class MqttOperator implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** A reply: the {@code status} user property and the body. */
-    record Reply(int status, byte[] body) {
+    record Reply(int status, byte[] body, int headerLength) {
         JsonNode json() {
             try {
                 return Http.JSON.readTree(body);
@@ -71,7 +71,10 @@ final class MqttOperator implements AutoCloseable {
                     String key = p.getCorrelationData() == null ? "" : HexFormat.of().formatHex(p.getCorrelationData());
                     int status = p.getUserProperties().stream().filter(u -> u.getKey().equals("status"))
                             .map(u -> Integer.parseInt(u.getValue())).findFirst().orElse(-1);
-                    Reply r = new Reply(status, message.getPayload());
+                    int header = p.getUserProperties().stream()
+                            .filter(u -> u.getKey().equals("Inference-Header-Content-Length"))
+                            .map(u -> Integer.parseInt(u.getValue())).findFirst().orElse(-1);
+                    Reply r = new Reply(status, message.getPayload(), header);
                     all.computeIfAbsent(key, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(r);
                     CompletableFuture<Reply> f = pending.get(key);
                     if (f != null) {

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Set;
 
 import io.edgegate.inference.InferenceRequest;
 import io.edgegate.inference.InferenceResponse;
@@ -56,6 +57,59 @@ public final class OipCodec {
             return OipRequestReader.readyFilter(in);
         } catch (LimitedInputStream.TooLarge e) {
             throw new OipException(400, "an index request body is at most {\"ready\": true}");
+        }
+    }
+
+    /** Header (HTTP) or user property (MQTT) giving the JSON header's length of a binary response. */
+    public static final String HEADER_LENGTH = "Inference-Header-Content-Length";
+    /** The content type of a response that carries raw tensor bytes after its JSON header. */
+    public static final String BINARY_CONTENT_TYPE = "application/octet-stream";
+
+    /**
+     * An inference request and the outputs the client wants as raw bytes (OIP's binary tensor data extension:
+     * {@code "parameters": {"binary_data_output": true}} for all, or {@code "binary_data": true} per output).
+     */
+    public record Request(InferenceRequest inference, boolean allBinary, Set<String> binaryOutputs) {
+        public Request {
+            binaryOutputs = Set.copyOf(binaryOutputs);
+        }
+
+        /** Whether any output is to be sent as raw bytes. */
+        public boolean binary() {
+            return allBinary || !binaryOutputs.isEmpty();
+        }
+
+        public boolean binary(String output) {
+            return allBinary || binaryOutputs.contains(output);
+        }
+    }
+
+    /** An encoded response: the body, and the JSON header's length ({@code -1}: the body is JSON only). */
+    public record Encoded(byte[] body, int headerLength) {
+    }
+
+    /** As {@link #readRequest}, with the binary data parameters. */
+    public static Request readRequestWithOptions(InputStream body, String model, Long version, long maxBytes)
+            throws OipException, IOException {
+        try (InputStream in = new LimitedInputStream(body, maxBytes)) {
+            return OipRequestReader.readWithBinary(in, model, version);
+        } catch (LimitedInputStream.TooLarge e) {
+            throw new OipException(413, e.getMessage());
+        }
+    }
+
+    /** The response as {@code request} asks for it: JSON, or a JSON header followed by raw tensor bytes. */
+    public static Encoded encodeResponse(InferenceResponse response, Request request) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            if (request.binary()) {
+                int header = OipResponseWriter.inferenceBinary(response, request::binary, out);
+                return new Encoded(out.toByteArray(), header);
+            }
+            writeResponse(response, out);
+            return new Encoded(out.toByteArray(), -1);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory failed", e);
         }
     }
 

@@ -85,4 +85,65 @@ class OipCodecTest {
     void onlyErrorStatuses() {
         assertThrows(IllegalArgumentException.class, () -> new OipException(200, "fine"));
     }
+
+    @Test
+    void binaryDataOutputSendsAJsonHeaderAndRawLittleEndianBytes() throws Exception {
+        String body = "{\"parameters\": {\"binary_data_output\": true}, \"inputs\": [{\"name\": \"x\", "
+                + "\"datatype\": \"FP32\", \"shape\": [1, 2], \"data\": [1.5, 2]}]}";
+        OipCodec.Request req = OipCodec.readRequestWithOptions(in(body), "m", null, 1 << 20);
+        assertTrue(req.binary());
+        InferenceResponse resp = new InferenceResponse("m", 3, null, List.of(
+                Tensor.ofFloats("y", new long[] {1, 3}, 0.25f, -1f, 3e-8f),
+                Tensor.ofLongs("n", new long[] {2}, 7, -9)));
+
+        OipCodec.Encoded e = OipCodec.encodeResponse(resp, req);
+
+        JsonNode header = JSON.readTree(java.util.Arrays.copyOf(e.body(), e.headerLength()));
+        assertEquals(12, header.path("outputs").get(0).path("parameters").path("binary_data_size").asInt());
+        assertTrue(header.path("outputs").get(0).path("data").isMissingNode());
+        assertEquals(16, header.path("outputs").get(1).path("parameters").path("binary_data_size").asInt());
+        java.nio.ByteBuffer raw = java.nio.ByteBuffer.wrap(e.body(), e.headerLength(), 28)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(0.25f, raw.getFloat());
+        assertEquals(-1f, raw.getFloat());
+        assertEquals(3e-8f, raw.getFloat());
+        assertEquals(7L, raw.getLong());
+        assertEquals(-9L, raw.getLong());
+        assertEquals(e.headerLength() + 28, e.body().length);
+    }
+
+    @Test
+    void binaryDataPerOutputLeavesTheOthersInJson() throws Exception {
+        String body = "{\"inputs\": [{\"name\": \"x\", \"datatype\": \"FP32\", \"shape\": [1], \"data\": [1]}], "
+                + "\"outputs\": [{\"name\": \"y\", \"parameters\": {\"binary_data\": true}}, {\"name\": \"n\"}]}";
+        OipCodec.Request req = OipCodec.readRequestWithOptions(in(body), "m", null, 1 << 20);
+        InferenceResponse resp = new InferenceResponse("m", 3, null, List.of(
+                Tensor.ofFloats("y", new long[] {1}, 2f), Tensor.ofLongs("n", new long[] {1}, 5)));
+
+        OipCodec.Encoded e = OipCodec.encodeResponse(resp, req);
+
+        JsonNode header = JSON.readTree(java.util.Arrays.copyOf(e.body(), e.headerLength()));
+        assertEquals(4, header.path("outputs").get(0).path("parameters").path("binary_data_size").asInt());
+        assertEquals(5, header.path("outputs").get(1).path("data").get(0).asInt());
+        assertEquals(e.headerLength() + 4, e.body().length);
+    }
+
+    @Test
+    void withoutBinaryParametersTheResponseIsPlainJson() throws Exception {
+        OipCodec.Request req = OipCodec.readRequestWithOptions(in(BODY), "m", null, 1 << 20);
+        OipCodec.Encoded e = OipCodec.encodeResponse(new InferenceResponse("m", 1, null,
+                List.of(Tensor.ofFloats("y", new long[] {1}, 2f))), req);
+        assertEquals(-1, e.headerLength());
+        assertEquals(2.0, JSON.readTree(e.body()).path("outputs").get(0).path("data").get(0).asDouble());
+    }
+
+    @Test
+    void aBinaryParameterThatIsNotABooleanIs400() {
+        String body = "{\"parameters\": {\"binary_data_output\": \"yes\"}, \"inputs\": [{\"name\": \"x\", "
+                + "\"datatype\": \"FP32\", \"shape\": [1], \"data\": [1]}]}";
+        OipException e = assertThrows(OipException.class, () -> OipCodec.readRequestWithOptions(in(body), "m", null,
+                1 << 20));
+        assertEquals(400, e.status());
+        assertTrue(e.getMessage().contains("binary_data_output"), e.getMessage());
+    }
 }

@@ -229,9 +229,8 @@ final class GatewayClient implements AutoCloseable {
         if (options.password != null && !options.password.isEmpty()) {
             o.setPassword(options.password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
-        if (socketFactory != null) {
-            o.setSocketFactory(socketFactory);
-        }
+        o.setSocketFactory(socketFactory instanceof javax.net.ssl.SSLSocketFactory ssl ? NoDelaySockets.tls(ssl)
+                : NoDelaySockets.plain());
         MqttAsyncClient c;
         try {
             c = new MqttAsyncClient(options.broker, clientId, new MemoryPersistence());

@@ -23,7 +23,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 
 import io.edgegate.inference.InferenceException;
-import io.edgegate.inference.InferenceRequest;
 import io.edgegate.inference.InferenceResponse;
 import io.edgegate.inference.InferenceService;
 import io.edgegate.inference.ModelStatus;
@@ -197,17 +196,27 @@ public final class OipServlet extends HttpServlet {
         if (declared > maxRequestBytes) {
             throw tooLarge(resp);
         }
-        InferenceRequest request;
+        OipCodec.Request request;
         try {
-            request = OipCodec.readRequest(req.getInputStream(), name, version, maxRequestBytes);
+            request = OipCodec.readRequestWithOptions(req.getInputStream(), name, version, maxRequestBytes);
         } catch (OipException e) {
             throw e.status() == 413 ? tooLarge(resp) : e;
         }
         InferenceResponse response;
         try {
-            response = service.infer(request);
+            response = service.infer(request.inference());
         } catch (InferenceException e) {
             throw map(e);
+        }
+        if (request.binary()) {
+            // OIP's binary tensor data extension: a JSON header, then the raw outputs
+            OipCodec.Encoded encoded = OipCodec.encodeResponse(response, request);
+            resp.setStatus(200);
+            resp.setContentType(OipCodec.BINARY_CONTENT_TYPE);
+            resp.setHeader(OipCodec.HEADER_LENGTH, Integer.toString(encoded.headerLength()));
+            resp.setContentLength(encoded.body().length);
+            resp.getOutputStream().write(encoded.body());
+            return;
         }
         ok(resp);
         OipCodec.writeResponse(response, resp.getOutputStream());

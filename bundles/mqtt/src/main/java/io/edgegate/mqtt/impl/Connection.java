@@ -291,9 +291,8 @@ final class Connection implements MqttCallback {
         if (!s.password().isEmpty()) {
             o.setPassword(s.password().getBytes(StandardCharsets.UTF_8));
         }
-        if (!s.trustStore().isEmpty() || !s.keyStore().isEmpty()) {
-            o.setSocketFactory(tls(s).getSocketFactory());
-        }
+        boolean tls = s.brokerUri().startsWith("ssl://") || !s.trustStore().isEmpty() || !s.keyStore().isEmpty();
+        o.setSocketFactory(tls ? NoDelaySockets.tls(tls(s).getSocketFactory()) : NoDelaySockets.plain());
         return o;
     }
 

@@ -1,5 +1,6 @@
 package io.edgegate.mqtt.impl;
 
+import io.edgegate.oip.OipCodec;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -183,7 +184,13 @@ final class Dispatcher {
         if (r.correlation() != null) {
             p.setCorrelationData(r.correlation());
         }
-        p.setUserProperties(List.of(new UserProperty("status", Integer.toString(reply.status()))));
+        if (reply.binary()) {
+            p.setContentType(OipCodec.BINARY_CONTENT_TYPE);
+            p.setUserProperties(List.of(new UserProperty("status", Integer.toString(reply.status())),
+                    new UserProperty(OipCodec.HEADER_LENGTH, Integer.toString(reply.headerLength()))));
+        } else {
+            p.setUserProperties(List.of(new UserProperty("status", Integer.toString(reply.status()))));
+        }
         if (!sender.send(r.responseTopic(), reply.body(), p)) {
             LOG.debug("MQTT: the reply to {} could not be published (not connected?); a retry is answered from "
                     + "memory", r.topic());

@@ -1,14 +1,12 @@
 package io.edgegate.mqtt.impl;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.edgegate.inference.InferenceException;
-import io.edgegate.inference.InferenceRequest;
 import io.edgegate.inference.InferenceResponse;
 import io.edgegate.inference.InferenceService;
 import io.edgegate.oip.OipCodec;
@@ -38,12 +36,11 @@ final class InferenceOps {
             return error(503, "the inference service is not running");
         }
         try {
-            InferenceRequest request = OipCodec.readRequest(new ByteArrayInputStream(r.payload()), model, null,
-                    maxPayloadBytes);
-            InferenceResponse response = inference.infer(request);
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            OipCodec.writeResponse(response, out);
-            return new Reply(200, out.toByteArray());
+            OipCodec.Request request = OipCodec.readRequestWithOptions(new ByteArrayInputStream(r.payload()), model,
+                    null, maxPayloadBytes);
+            InferenceResponse response = inference.infer(request.inference());
+            OipCodec.Encoded encoded = OipCodec.encodeResponse(response, request);
+            return new Reply(200, encoded.body(), encoded.headerLength());
         } catch (OipException e) {
             return error(e.status(), e.getMessage());
         } catch (InferenceException e) {

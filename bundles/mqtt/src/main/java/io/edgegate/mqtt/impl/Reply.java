@@ -6,9 +6,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * What a request is answered with: the status (also sent as the user property {@code status}) and the JSON body,
- * {@code {"status": 200, "result": {...}}} or {@code {"status": 400, "error": "..."}} (docs/mqtt.md, "Replies").
+ * {@code {"status": 200, "result": {...}}} or {@code {"status": 400, "error": "..."}} (docs/mqtt.md, "Replies"); an
+ * inference reply in OIP's binary form has its JSON header's length in {@code headerLength}, else -1.
  */
-record Reply(int status, byte[] body) {
+record Reply(int status, byte[] body, int headerLength) {
+
+    /** A JSON reply. */
+    Reply(int status, byte[] body) {
+        this(status, body, -1);
+    }
+
+    /** Whether the body is a JSON header of {@link #headerLength} bytes followed by raw tensor bytes. */
+    boolean binary() {
+        return headerLength >= 0;
+    }
 
     static Reply ok(JsonNode result) {
         return of(200, result);

@@ -19,6 +19,7 @@ import ai.onnxruntime.platform.Fp16Conversions;
 import io.edgegate.inference.InferenceRequest;
 import io.edgegate.model.DataType;
 import io.edgegate.model.Tensor;
+import io.edgegate.oip.OipCodec;
 import io.edgegate.oip.OipException;
 
 /**
@@ -40,6 +41,12 @@ public final class OipRequestReader {
     }
 
     public static InferenceRequest read(InputStream body, String model, Long version) throws OipException, IOException {
+        return readWithBinary(body, model, version).inference();
+    }
+
+    /** The request and which outputs the client asks for as raw bytes (the binary tensor data extension). */
+    public static OipCodec.Request readWithBinary(InputStream body, String model, Long version)
+            throws OipException, IOException {
         JsonNode root;
         try {
             root = MAPPER.readTree(body);
@@ -58,6 +65,7 @@ public final class OipRequestReader {
             tensors.add(tensor(input));
         }
         List<String> outputs = new ArrayList<>();
+        java.util.Set<String> binary = new java.util.HashSet<>();
         JsonNode requested = root.path("outputs");
         if (!requested.isMissingNode()) {
             if (!requested.isArray()) {
@@ -69,13 +77,36 @@ public final class OipRequestReader {
                     throw bad("every entry of \"outputs\" needs a \"name\"");
                 }
                 outputs.add(name);
+                if (flag(o.path("parameters"), "binary_data", "outputs[" + name + "].parameters")) {
+                    binary.add(name);
+                }
             }
         }
+        boolean allBinary = flag(root.path("parameters"), "binary_data_output", "parameters");
         JsonNode id = root.path("id");
         if (!id.isMissingNode() && !id.isTextual()) {
             throw bad("\"id\" must be a string");
         }
-        return new InferenceRequest(model, version, id.isTextual() ? id.asText() : null, tensors, outputs);
+        return new OipCodec.Request(new InferenceRequest(model, version, id.isTextual() ? id.asText() : null, tensors,
+                outputs), allBinary, binary);
+    }
+
+    /** A boolean request parameter: absent is false; anything but true or false is refused. */
+    private static boolean flag(JsonNode parameters, String name, String where) throws OipException {
+        if (parameters.isMissingNode()) {
+            return false;
+        }
+        if (!parameters.isObject()) {
+            throw bad("\"" + where + "\" must be an object");
+        }
+        JsonNode v = parameters.path(name);
+        if (v.isMissingNode()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            throw bad("\"" + where + "." + name + "\" must be true or false");
+        }
+        return v.asBoolean();
     }
 
     /** The body of a repository index request: empty, {@code {}} or {@code {"ready": true|false}}. */

@@ -29,6 +29,58 @@ public final class OipResponseWriter {
         return JSON.createGenerator(out, JsonEncoding.UTF8);
     }
 
+    /**
+     * The binary tensor data extension: the JSON header, where each output sent as raw bytes has
+     * {@code "parameters": {"binary_data_size": n}} instead of {@code data}, followed by those outputs' raw
+     * little-endian bytes in the order of the header.
+     *
+     * @return the JSON header's length in bytes
+     */
+    public static int inferenceBinary(InferenceResponse response, java.util.function.Predicate<String> binary,
+            java.io.ByteArrayOutputStream out) throws IOException {
+        List<Tensor> raw = new java.util.ArrayList<>();
+        try (JsonGenerator g = open(out)) {
+            g.writeStartObject();
+            g.writeStringField("model_name", response.model());
+            g.writeStringField("model_version", Long.toString(response.version()));
+            if (response.id() != null) {
+                g.writeStringField("id", response.id());
+            }
+            g.writeArrayFieldStart("outputs");
+            for (Tensor t : response.outputs()) {
+                g.writeStartObject();
+                g.writeStringField("name", t.name());
+                g.writeStringField("datatype", t.datatype().name());
+                writeShape(g, t.shape());
+                // BYTES has no fixed-size raw form here: it stays JSON
+                if (binary.test(t.name()) && t.datatype() != io.edgegate.model.DataType.BYTES) {
+                    g.writeObjectFieldStart("parameters");
+                    g.writeNumberField("binary_data_size", t.data().remaining());
+                    g.writeEndObject();
+                    raw.add(t);
+                } else {
+                    g.writeFieldName("data");
+                    writeData(g, t);
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        int header = out.size();
+        for (Tensor t : raw) {
+            ByteBuffer b = t.data();
+            if (b.hasArray()) {
+                out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+            } else {
+                byte[] copy = new byte[b.remaining()];
+                b.get(copy);
+                out.write(copy);
+            }
+        }
+        return header;
+    }
+
     public static void inference(InferenceResponse response, OutputStream out) throws IOException {
         try (JsonGenerator g = open(out)) {
             g.writeStartObject();
