@@ -68,6 +68,22 @@ final class BenchInput {
         }
     }
 
+    /** The request body asking for the outputs as raw bytes (OIP's binary tensor data extension). */
+    byte[] oipBinaryBody() {
+        String json = new String(oipBody(), StandardCharsets.UTF_8);
+        return ("{\"parameters\": {\"binary_data_output\": true}, " + json.substring(1))
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Output {@link #OUTPUT} of a binary response: the only output, right after the JSON header. */
+    static float[] binaryOutput(byte[] body, int headerLength) {
+        java.nio.FloatBuffer f = java.nio.ByteBuffer.wrap(body, headerLength, body.length - headerLength)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] out = new float[f.remaining()];
+        f.get(out);
+        return out;
+    }
+
     /** The data of output {@link #OUTPUT} of an OIP v2 response body. */
     static float[] oipOutput(byte[] body) throws IOException {
         JsonNode root = JSON.readTree(body);

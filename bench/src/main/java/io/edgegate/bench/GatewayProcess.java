@@ -169,6 +169,24 @@ final class GatewayProcess implements AutoCloseable {
         };
     }
 
+    /** OIP over HTTP asking for raw output bytes (the binary tensor data extension). */
+    ServingPath binaryPath(byte[] body) {
+        return new ServingPath() {
+            @Override
+            public void call() throws Exception {
+                ok(post(body));
+            }
+
+            @Override
+            public float[] output() throws Exception {
+                HttpResponse<byte[]> r = post(body);
+                int header = Integer.parseInt(r.headers().firstValue("Inference-Header-Content-Length")
+                        .orElseThrow(() -> new IOException("no Inference-Header-Content-Length in the response")));
+                return BenchInput.binaryOutput(ok(r), header);
+            }
+        };
+    }
+
     private static byte[] ok(HttpResponse<byte[]> response) throws IOException {
         if (response.statusCode() != 200) {
             throw new IOException("HTTP " + response.statusCode() + ": "

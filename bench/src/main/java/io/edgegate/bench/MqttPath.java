@@ -26,7 +26,7 @@ import org.eclipse.paho.mqttv5.common.packet.UserProperty;
  */
 final class MqttPath implements AutoCloseable {
     /** A reply: the {@code status} user property and the payload. */
-    record Reply(int status, byte[] payload) {
+    record Reply(int status, byte[] payload, int headerLength) {
         byte[] ok() throws IOException {
             if (status != 200) {
                 throw new IOException("status " + status + ": " + new String(payload, 0, Math.min(500,
@@ -53,9 +53,12 @@ final class MqttPath implements AutoCloseable {
                         java.nio.charset.StandardCharsets.ISO_8859_1);
                 int status = p.getUserProperties().stream().filter(u -> u.getKey().equals("status"))
                         .map(u -> Integer.parseInt(u.getValue())).findFirst().orElse(-1);
+                int header = p.getUserProperties().stream()
+                        .filter(u -> u.getKey().equals("Inference-Header-Content-Length"))
+                        .map(u -> Integer.parseInt(u.getValue())).findFirst().orElse(-1);
                 CompletableFuture<Reply> f = pending.remove(key);
                 if (f != null) {
-                    f.complete(new Reply(status, message.getPayload()));
+                    f.complete(new Reply(status, message.getPayload(), header));
                 }
             }
 
@@ -143,7 +146,12 @@ final class MqttPath implements AutoCloseable {
 
     /** OIP inference over MQTT as a serving path. */
     ServingPath inference(String gateway, byte[] body) {
-        String topic = "edgegate/" + gateway + "/infer/" + BenchInput.MODEL;
+        return inference(gateway, BenchInput.MODEL, body);
+    }
+
+    /** OIP inference on {@code model} over MQTT as a serving path. */
+    ServingPath inference(String gateway, String model, byte[] body) {
+        String topic = "edgegate/" + gateway + "/infer/" + model;
         return new ServingPath() {
             @Override
             public void call() throws Exception {
@@ -152,7 +160,9 @@ final class MqttPath implements AutoCloseable {
 
             @Override
             public float[] output() throws Exception {
-                return BenchInput.oipOutput(request(topic, body, "application/json", List.of()).ok());
+                Reply r = request(topic, body, "application/json", List.of());
+                return r.headerLength() >= 0 ? BenchInput.binaryOutput(r.ok(), r.headerLength())
+                        : BenchInput.oipOutput(r.ok());
             }
         };
     }
