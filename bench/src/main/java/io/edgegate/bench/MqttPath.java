@@ -167,6 +167,32 @@ final class MqttPath implements AutoCloseable {
         };
     }
 
+    /**
+     * Makes this client answer every request on {@code topic} with {@code payload} at once, from its own thread:
+     * a round trip through the broker with no gateway, the transport's floor for a reply of that size.
+     */
+    void echo(String topic, byte[] payload) throws MqttException {
+        java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "bench-echo");
+            t.setDaemon(true);
+            return t;
+        });
+        client.subscribe(new MqttSubscription(topic, 1), (t, m) -> worker.execute(() -> {
+            try {
+                MqttProperties in = m.getProperties();
+                MqttProperties p = new MqttProperties();
+                p.setCorrelationData(in.getCorrelationData());
+                p.setUserProperties(List.of(new UserProperty("status", "200")));
+                MqttMessage reply = new MqttMessage(payload);
+                reply.setQos(1);
+                reply.setProperties(p);
+                client.publish(in.getResponseTopic(), reply);
+            } catch (MqttException e) {
+                throw new IllegalStateException(e);
+            }
+        })).waitForCompletion(10_000);
+    }
+
     @Override
     public void close() throws MqttException {
         client.disconnect().waitForCompletion(5_000);
