@@ -2,12 +2,13 @@ package io.edgegate.store;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 import io.edgegate.model.TensorSpec;
 
 /**
  * Per-version settings: inputs and outputs, preferred accelerator providers (first that is available
- * wins) and ONNX Runtime thread counts ({@code 0} leaves the provider's default).
+ * wins), ONNX Runtime thread counts ({@code 0} leaves the provider's default) and the optimization to apply.
  */
 public final class ModelConfig {
     /** Where inputs and outputs were read from. */
@@ -26,9 +27,16 @@ public final class ModelConfig {
     private final int intraOpThreads;
     private final int interOpThreads;
     private final Source source;
+    private final OptimizeConfig optimize;
 
     public ModelConfig(List<TensorSpec> inputs, List<TensorSpec> outputs, List<String> preferredProviders,
             int intraOpThreads, int interOpThreads, Source source) {
+        this(inputs, outputs, preferredProviders, intraOpThreads, interOpThreads, source, null);
+    }
+
+    /** @param optimize the {@code optimize} section of {@code model.json}; {@code null} if it has none */
+    public ModelConfig(List<TensorSpec> inputs, List<TensorSpec> outputs, List<String> preferredProviders,
+            int intraOpThreads, int interOpThreads, Source source, OptimizeConfig optimize) {
         this.inputs = List.copyOf(inputs);
         this.outputs = List.copyOf(outputs);
         this.preferredProviders = List.copyOf(preferredProviders);
@@ -38,6 +46,7 @@ public final class ModelConfig {
         this.intraOpThreads = intraOpThreads;
         this.interOpThreads = interOpThreads;
         this.source = Objects.requireNonNull(source, "source");
+        this.optimize = optimize;
     }
 
     /** A configuration that knows nothing of the model. */
@@ -67,5 +76,10 @@ public final class ModelConfig {
 
     public Source source() {
         return source;
+    }
+
+    /** The optimization {@code model.json} asks for, if any. */
+    public Optional<OptimizeConfig> optimize() {
+        return Optional.ofNullable(optimize);
     }
 }

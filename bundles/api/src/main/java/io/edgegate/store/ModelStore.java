@@ -22,6 +22,20 @@ public interface ModelStore {
     /** File name of a version's optional configuration. */
     String CONFIG_FILE = "model.json";
 
+    /**
+     * Folder of a version's optimized variants, beside its verified copy ({@link ModelVersion#sourceFile()}): one
+     * folder per variant key ({@link OptimizeConfig#variantKey}) holding {@link #MODEL_FILE} (while the variant is
+     * accepted) and {@link #VARIANT_REPORT}. Removed with the version.
+     */
+    String VARIANTS_FOLDER = "variants";
+
+    /**
+     * A variant's report, JSON written by the optimizer; the store reads {@code outcome} ({@code "ACCEPTED"}),
+     * {@code key}, {@code recipe}, {@code source.sha256} and {@code variant.sha256} of it to decide whether a version
+     * may serve the variant.
+     */
+    String VARIANT_REPORT = "report.json";
+
     /** The repository's root folder. */
     Path root();
 
@@ -42,4 +56,11 @@ public interface ModelStore {
      * before returning.
      */
     void rescan();
+
+    /**
+     * Reads the versions of one model again now, even though its repository files did not change (an accepted
+     * variant appeared beside its verified copy, or went), and tells the listeners before returning, as after a
+     * change on disk.
+     */
+    void refresh(String model);
 }

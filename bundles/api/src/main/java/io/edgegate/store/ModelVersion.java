@@ -16,9 +16,25 @@ public final class ModelVersion {
     private final long size;
     private final ModelConfig config;
     private final String problem;
+    private final Path sourceFile;
+    private final ServedVariant variant;
 
     public ModelVersion(String name, long version, Path modelFile, String sha256, long size,
             ModelConfig config, String problem) {
+        this(name, version, modelFile, sha256, size, config, problem, modelFile, null);
+    }
+
+    /**
+     * A version that may serve an optimized variant of itself.
+     *
+     * @param modelFile the file to load: the variant's when {@code variant} is given, else {@code sourceFile}
+     * @param sha256 the sha256 of the signed model (not of the variant)
+     * @param size the size of the signed model
+     * @param sourceFile the verified copy of the signed model
+     * @param variant the variant that serves instead of it, or {@code null}
+     */
+    public ModelVersion(String name, long version, Path modelFile, String sha256, long size,
+            ModelConfig config, String problem, Path sourceFile, ServedVariant variant) {
         this.name = Objects.requireNonNull(name, "name");
         this.version = version;
         this.modelFile = Objects.requireNonNull(modelFile, "modelFile");
@@ -26,6 +42,8 @@ public final class ModelVersion {
         this.size = size;
         this.config = Objects.requireNonNull(config, "config");
         this.problem = problem;
+        this.sourceFile = Objects.requireNonNull(sourceFile, "sourceFile");
+        this.variant = variant;
     }
 
     public String name() {
@@ -37,19 +55,33 @@ public final class ModelVersion {
     }
 
     /**
-     * The file to load: the gateway's verified private copy of {@code model.onnx}, or the repository's own file
-     * when the version was not installed (then {@link #problem()} says why).
+     * The file to load: the gateway's verified private copy of {@code model.onnx}, an accepted optimized variant of
+     * it ({@link #variant()}), or the repository's own file when the version was not installed (then
+     * {@link #problem()} says why).
      */
     public Path modelFile() {
         return modelFile;
     }
 
-    /** Lower-case hex sha256 of the model file; {@code null} if it could not be read. */
+    /**
+     * The gateway's verified private copy of the signed {@code model.onnx} (what optimized variants are made from);
+     * the same as {@link #modelFile()} unless a variant serves.
+     */
+    public Path sourceFile() {
+        return sourceFile;
+    }
+
+    /** The optimized variant that serves instead of the signed model, if any. */
+    public Optional<ServedVariant> variant() {
+        return Optional.ofNullable(variant);
+    }
+
+    /** Lower-case hex sha256 of the signed model file; {@code null} if it could not be read. */
     public String sha256() {
         return sha256;
     }
 
-    /** Size of the model file in bytes. */
+    /** Size of the signed model file in bytes. */
     public long size() {
         return size;
     }

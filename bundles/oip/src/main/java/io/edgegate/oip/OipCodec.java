@@ -14,6 +14,7 @@ import io.edgegate.inference.ModelStatus;
 import io.edgegate.oip.impl.LimitedInputStream;
 import io.edgegate.oip.impl.OipRequestReader;
 import io.edgegate.oip.impl.OipResponseWriter;
+import io.edgegate.optimizer.Variant;
 
 /**
  * Reads and writes Open Inference Protocol v2 JSON bodies. Requests are parsed strictly (every error is an
@@ -126,7 +127,19 @@ public final class OipCodec {
      */
     public static void writeModelMetadata(ModelStatus status, List<Long> versions, OutputStream out)
             throws IOException {
-        OipResponseWriter.modelMetadata(status, versions, out);
+        OipResponseWriter.modelMetadata(status, versions, null, out);
+    }
+
+    /**
+     * As {@link #writeModelMetadata(ModelStatus, List, OutputStream)}, with the version's optimized variants:
+     * {@code "variants": [{"recipe", "options", "key", "outcome", "accepted", "reason"?, "served", "cosineMean",
+     * "cosineMin", "maxAbsDiff", "top1Agreement"?, "samples", "bytes", "sourceBytes", "created"}]}.
+     *
+     * @param variants the version's variants, newest first; {@code null} leaves the field out (no optimizer)
+     */
+    public static void writeModelMetadata(ModelStatus status, List<Long> versions, List<Variant> variants,
+            OutputStream out) throws IOException {
+        OipResponseWriter.modelMetadata(status, versions, variants, out);
     }
 
     /** Writes the repository index: {@code [{"name", "version", "state", "reason", "provider"?}]}. */

@@ -3,7 +3,7 @@
  * protocol bundle of the gateway: HTTP ({@code POST /v2/models/<m>/infer}) and MQTT ({@code edgegate/<id>/infer/<m>}).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.edgegate.oip;
 
 import org.osgi.annotation.bundle.Export;

@@ -14,11 +14,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "edgectl", mixinStandardHelpOptions = true, versionProvider = Edgectl.Version.class,
         description = {"Edgegate operator CLI: signing keys, signed manifests, verification and trust roots; "
-                + "deploy, status, inference and configuration on gateways over MQTT v5.",
+                + "deploy, status, inference, optimization and configuration on gateways over MQTT v5.",
             "Exit status: 0 done, 1 refused, 2 usage error, 3 no answer (broker or gateway unreachable)."},
         subcommands = {KeysCommand.class, SignCommand.class, VerifyCommand.class, RootCommand.class,
             StatusCommand.class, DeployCommand.class, InferCommand.class, ConfigCommand.class, ModelsCommand.class,
-            BundlesCommand.class},
+            OptimizeCommand.class, BundlesCommand.class},
         exitCodeOnInvalidInput = Failure.USAGE, exitCodeOnExecutionException = Failure.REFUSED)
 public final class Edgectl implements Runnable {
     @Spec
@@ -52,7 +52,7 @@ public final class Edgectl implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: keys, sign, verify, "
-                + "root, status, deploy, infer, config, models or bundles");
+                + "root, status, deploy, infer, config, models, optimize or bundles");
     }
 
     /** The version from the jar's manifest, when there is one. */

@@ -9,12 +9,15 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import javax.net.SocketFactory;
 import javax.net.ssl.SSLException;
@@ -75,6 +78,8 @@ final class GatewayClient implements AutoCloseable {
     private final String replyTopic;
     private final String statusTopic;
     private final Map<String, CompletableFuture<Raw>> pending = new ConcurrentHashMap<>();
+    /** Interim replies (202) of requests that expect them, by correlation data. */
+    private final Map<String, BlockingQueue<Raw>> progress = new ConcurrentHashMap<>();
     private final AtomicReference<byte[]> lastStatus = new AtomicReference<>();
     private volatile MqttAsyncClient client;
 
@@ -158,6 +163,70 @@ final class GatewayClient implements AutoCloseable {
         pending.put(key, reply);
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
+            publish(topic, correlation, payload, contentType, userProperties, timeout);
+            long left = deadline - System.nanoTime();
+            return reply.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new Unanswered("no reply within " + Converters.Timeout.format(timeout), false);
+        } catch (ExecutionException e) {
+            throw new Lost(e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Failure.unavailable("interrupted");
+        } finally {
+            pending.remove(key, reply);
+        }
+    }
+
+    /**
+     * As {@link #request}, for an operation that tells how far it got with interim replies (status 202) before its
+     * final reply (docs/mqtt.md, {@code models/optimize}): each interim reply is handed to {@code interim} on this
+     * thread, and {@code idleTimeout} counts from the latest reply, so an operation that keeps reporting never times
+     * out.
+     */
+    Raw requestWithProgress(String topic, byte[] correlation, byte[] payload, Duration idleTimeout,
+            Consumer<Raw> interim) throws Unanswered, Lost {
+        String key = HexFormat.of().formatHex(correlation);
+        CompletableFuture<Raw> reply = new CompletableFuture<>();
+        BlockingQueue<Raw> interims = new LinkedBlockingQueue<>();
+        pending.put(key, reply);
+        progress.put(key, interims);
+        try {
+            publish(topic, correlation, payload, JSON, List.of(), idleTimeout);
+            long deadline = System.nanoTime() + idleTimeout.toNanos();
+            while (true) {
+                Raw r;
+                while ((r = interims.poll()) != null) {
+                    interim.accept(r);
+                    deadline = System.nanoTime() + idleTimeout.toNanos();
+                }
+                try {
+                    Raw last = reply.get(Math.min(100_000_000L, Math.max(0, deadline - System.nanoTime())),
+                            TimeUnit.NANOSECONDS);
+                    while ((r = interims.poll()) != null) {
+                        interim.accept(r);
+                    }
+                    return last;
+                } catch (TimeoutException e) {
+                    if (System.nanoTime() >= deadline && interims.isEmpty()) {
+                        throw new Unanswered("no reply within " + Converters.Timeout.format(idleTimeout), false);
+                    }
+                }
+            }
+        } catch (ExecutionException e) {
+            throw new Lost(e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Failure.unavailable("interrupted");
+        } finally {
+            pending.remove(key, reply);
+            progress.remove(key, interims);
+        }
+    }
+
+    private void publish(String topic, byte[] correlation, byte[] payload, String contentType,
+            List<UserProperty> userProperties, Duration timeout) throws Unanswered, Lost {
+        try {
             MqttAsyncClient current = client;
             if (current == null || !current.isConnected()) {
                 throw new Lost("not connected to " + options.broker);
@@ -187,15 +256,6 @@ final class GatewayClient implements AutoCloseable {
                             + ": " + reason(codes[0]));
                 }
             }
-            long left = deadline - System.nanoTime();
-            return reply.get(Math.max(0, left), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new Unanswered("no reply within " + Converters.Timeout.format(timeout), false);
-        } catch (ExecutionException e) {
-            throw new Lost(e.getCause().getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Failure.unavailable("interrupted");
         } catch (MqttException e) {
             MqttAsyncClient current = client;
             if (current != null && current.isConnected() && e.getReasonCode() >= 0x80 && e.getReasonCode() < 0x100) {
@@ -203,8 +263,6 @@ final class GatewayClient implements AutoCloseable {
                         + reason(e.getReasonCode()));
             }
             throw new Lost("connection to " + options.broker + " lost: " + describe(e));
-        } finally {
-            pending.remove(key, reply);
         }
     }
 
@@ -367,7 +425,13 @@ final class GatewayClient implements AutoCloseable {
                     status = u.getValue();
                 }
             }
-            CompletableFuture<Raw> f = pending.get(HexFormat.of().formatHex(correlation));
+            String key = HexFormat.of().formatHex(correlation);
+            BlockingQueue<Raw> interims = progress.get(key);
+            if (interims != null && "202".equals(status)) {
+                interims.add(new Raw(status, message.getPayload()));
+                return;
+            }
+            CompletableFuture<Raw> f = pending.get(key);
             if (f != null) {
                 f.complete(new Raw(status, message.getPayload()));
             }

@@ -91,6 +91,42 @@ class RemoteCommandsTest {
     }
 
     @Test
+    void optimizeShowsTheGatewaysProgressThenTheReport(Broker broker) throws Exception {
+        gw.handlers.put("models/optimize", q -> {
+            for (double p : new double[] {0.0, 0.35, 0.7, 0.85, 1.0}) {
+                gw.interim(q, Answer.ok(202, Responder.JSON.createObjectNode().put("progress", p)
+                        .put("message", p < 0.7 ? "quantizing" : "comparing outputs")));
+                try {
+                    Thread.sleep(150); // longer in all than --timeout: progress keeps the command waiting
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            ObjectNode report = Responder.JSON.createObjectNode().put("outcome", "ACCEPTED").put("key", "k1");
+            report.putObject("metrics").put("cosineMean", 0.995);
+            return Answer.ok(200, report);
+        });
+        Result r = edgectl(broker, GW, "optimize", "minilm", "3", "int8-dynamic", "--option", "perChannel=false",
+                "-o", "minCosine=0.995", "--timeout", "400ms");
+        assertEquals(0, r.code(), r::all);
+        assertTrue(r.err().contains("optimize:  35% quantizing") && r.err().contains("optimize: 100% comparing "
+                + "outputs"), r.err());
+        assertTrue(r.out().contains("outcome: ACCEPTED") && r.out().contains("cosineMean: 0.995"), r.out());
+        JsonNode sent = gw.requests("models/optimize").get(0).json();
+        assertEquals("{\"name\":\"minilm\",\"version\":3,\"recipe\":\"int8-dynamic\",\"options\":"
+                + "{\"perChannel\":\"false\",\"minCosine\":\"0.995\"}}", sent.toString());
+
+        gw.handlers.put("models/optimize", q -> Answer.error(409, "models/optimize: REJECTED: the accuracy guard "
+                + "rejected the int8-dynamic variant of minilm version 3: cosine similarity 0.48 is below minCosine "
+                + "0.99", Responder.JSON.createObjectNode().put("outcome", "REJECTED")));
+        Result rejected = edgectl(broker, GW, "optimize", "minilm", "3", "int8-dynamic");
+        assertEquals(1, rejected.code(), rejected::all);
+        assertTrue(rejected.err().contains("gateway gw-r refused: 409 models/optimize: REJECTED"), rejected.err());
+        assertTrue(rejected.out().contains("outcome: REJECTED"), "the report is shown: " + rejected.out());
+        assertEquals(2, edgectl(broker, GW, "optimize", "minilm", "3", "fp16", "-o", "oops").code());
+    }
+
+    @Test
     void gatewayErrorIsExitOneWithTheGatewaysWords(Broker broker) throws Exception {
         gw.handlers.put("config/set", q -> Answer.error(403, "config/set: io.edgegate.trust cannot be changed "
                 + "remotely", null));

@@ -218,6 +218,15 @@ final class Responder implements AutoCloseable {
         }
     }
 
+    /** Sends a reply before the handler's own: an interim one (202) of a long operation. */
+    void interim(Request r, Answer answer) {
+        try {
+            reply(r, answer);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private void reply(Request r, Answer answer) throws Exception {
         MqttMessage m = new MqttMessage(JSON.writeValueAsBytes(answer.body()));
         m.setQos(1);

@@ -28,14 +28,16 @@ import io.edgegate.inference.InferenceService;
 import io.edgegate.inference.ModelStatus;
 import io.edgegate.oip.OipCodec;
 import io.edgegate.oip.OipException;
+import io.edgegate.optimizer.ModelOptimizer;
+import io.edgegate.optimizer.Variant;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * Open Inference Protocol v2 over REST: health, server and model metadata, readiness and inference under
- * {@code /v2}. Errors are {@code {"error": "..."}}; 400 for a bad request, 404 for an unknown model or
+ * Open Inference Protocol v2 over REST: health, server and model metadata (with the version's optimized variants
+ * when the optimizer runs), readiness and inference under {@code /v2}. Errors are {@code {"error": "..."}}; 400 for a bad request, 404 for an unknown model or
  * version, 413 for a body over the limit. The HTTP bind address and port are the HTTP service's settings.
  */
 @Component(service = Servlet.class, configurationPid = OipServlet.PID)
@@ -56,6 +58,7 @@ public final class OipServlet extends HttpServlet {
     }
 
     private final transient AtomicReference<InferenceService> inference = new AtomicReference<>();
+    private final transient AtomicReference<ModelOptimizer> optimizer = new AtomicReference<>();
     private final long maxRequestBytes;
     private final String serverVersion;
 
@@ -75,6 +78,16 @@ public final class OipServlet extends HttpServlet {
 
     void unbindInference(InferenceService service) {
         inference.compareAndSet(service, null);
+    }
+
+    /** Optional: with it, model metadata lists the version's optimized variants. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindOptimizer(ModelOptimizer service) {
+        optimizer.set(service);
+    }
+
+    void unbindOptimizer(ModelOptimizer service) {
+        optimizer.compareAndSet(service, null);
     }
 
     @Override
@@ -133,8 +146,10 @@ public final class OipServlet extends HttpServlet {
                 ModelStatus status = status(name, version);
                 List<Long> versions = service().models().stream().filter(s -> s.name().equals(name))
                         .map(ModelStatus::version).toList();
+                ModelOptimizer o = optimizer.get();
+                List<Variant> variants = o == null ? null : o.variants(name, status.version());
                 ok(resp);
-                OipCodec.writeModelMetadata(status, versions, resp.getOutputStream());
+                OipCodec.writeModelMetadata(status, versions, variants, resp.getOutputStream());
             }
             case "ready" -> {
                 requireGet(req.getMethod());

@@ -334,7 +334,9 @@ final class Models {
     }
 
     private static boolean sameContent(ModelVersion a, ModelVersion b) {
+        // the file too: the same signed content may come to serve an optimized variant of itself, or stop to
         return a == b || (a.size() == b.size() && Objects.equals(a.sha256(), b.sha256())
+                && a.modelFile().equals(b.modelFile())
                 && Objects.equals(a.problem(), b.problem()) && a.config().source() == b.config().source()
                 && a.config().inputs().equals(b.config().inputs())
                 && a.config().preferredProviders().equals(b.config().preferredProviders())

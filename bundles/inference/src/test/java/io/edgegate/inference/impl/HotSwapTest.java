@@ -196,6 +196,42 @@ class HotSwapTest {
         assertEquals(InferenceException.Reason.MODEL_NOT_FOUND, e.reason());
     }
 
+    @Test
+    void anAcceptedVariantOfTheSameVersionSwapsInWhenTheStoreIsRefreshed() throws Exception {
+        Gateways.add(root, "m", 1, 1f);
+        Files.writeString(root.resolve("m/1/model.json"), "{\"optimize\": {\"recipe\": \"fp16\"}}");
+        start();
+        assertEquals(1f, infer("m").output("y").orElseThrow().floats()[0]);
+        io.edgegate.store.ModelVersion v = store.version("m", 1).orElseThrow();
+        // what the optimizer leaves beside the verified copy (a different model, so that the swap shows)
+        String key = v.config().optimize().orElseThrow().variantKey(v.sha256());
+        Path dir = v.sourceFile().resolveSibling("variants").resolve(key);
+        Path variant = Gateways.add(home.resolve("elsewhere"), "m", 1, 5f);
+        Files.createDirectories(dir);
+        Files.copy(variant, dir.resolve("model.onnx"));
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(variant)));
+        Files.writeString(dir.resolve("report.json"), "{\"outcome\": \"ACCEPTED\", \"key\": \"" + key
+                + "\", \"recipe\": \"fp16\", \"source\": {\"sha256\": \"" + v.sha256()
+                + "\"}, \"variant\": {\"sha256\": \"" + sha + "\"}}");
+        long closed = service.sessions().closed();
+
+        store.refresh("m");
+        await("the variant serves", () -> {
+            try {
+                return infer("m").output("y").orElseThrow().floats()[0] == 5f;
+            } catch (InferenceException e) {
+                return false;
+            }
+        });
+        assertEquals(1, infer("m").version(), "the same version, now served from its variant");
+        assertEquals(v.sha256(), service.model("m", 1L).sha256().orElseThrow(), "the signed content's hash");
+        await("the original's session closed", () -> service.sessions().closed() == closed + 1);
+        store.refresh("m");
+        Thread.sleep(200);
+        assertEquals(closed + 1, service.sessions().closed(), "nothing changed: no second swap");
+    }
+
     /** A provider that pretends to own a plugin library: CPU sessions that may not outlive it. */
     private static final class Plugin implements AcceleratorProvider {
         volatile int sessions;

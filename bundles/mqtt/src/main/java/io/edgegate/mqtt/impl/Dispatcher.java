@@ -10,6 +10,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
@@ -31,11 +32,22 @@ final class Dispatcher {
     }
 
     /**
+     * The handler of a long operation, which tells how far it got with interim replies (status 202, sent to the
+     * response topic with the request's correlation data, never remembered) before its final reply.
+     */
+    interface ReportingHandler {
+        Reply handle(Request request, Consumer<Reply> interim) throws OpException;
+    }
+
+    /**
      * An operation.
      *
      * @param mutating whether it changes the gateway: its replies are also kept on disk
      */
-    record Op(Handler handler, boolean mutating) {
+    record Op(ReportingHandler handler, boolean mutating) {
+        Op(Handler handler, boolean mutating) {
+            this((request, interim) -> handler.handle(request), mutating);
+        }
     }
 
     /** Publishes a reply; false if it could not. */
@@ -156,7 +168,7 @@ final class Dispatcher {
         long start = System.nanoTime();
         Reply reply;
         try {
-            reply = op.handler().handle(r);
+            reply = op.handler().handle(r, interim -> send(r, interim));
         } catch (OpException e) {
             reply = e.reply();
             if (e.status() >= 500 && e.status() != 503) {

@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
 
 import io.edgegate.deploy.BundleDeployer;
 import io.edgegate.inference.InferenceService;
+import io.edgegate.optimizer.ModelOptimizer;
 import io.edgegate.store.ModelStore;
 import io.edgegate.trust.ArtifactVerifier;
 
@@ -169,7 +170,8 @@ public final class MqttGateway {
             return t;
         });
         this.status = new StatusPublisher(settings, services, Instant.now(clock), this::publishRetained);
-        this.dispatcher = new Dispatcher(settings, operations(models, bundles, config, status),
+        this.dispatcher = new Dispatcher(settings, operations(models, new OptimizeOps(services), bundles, config,
+                status),
                 new InferenceOps(services, settings.maxPayloadBytes()), cache, this::publishReply,
                 this::statusChanged);
         Connection c;
@@ -200,8 +202,8 @@ public final class MqttGateway {
         }
     }
 
-    private static Map<String, Dispatcher.Op> operations(ModelOps models, BundleOps bundles, ConfigOps config,
-            StatusPublisher status) {
+    private static Map<String, Dispatcher.Op> operations(ModelOps models, OptimizeOps optimize, BundleOps bundles,
+            ConfigOps config, StatusPublisher status) {
         Map<String, Dispatcher.Op> ops = new LinkedHashMap<>();
         ops.put("status", new Dispatcher.Op(r -> {
             Body.parse("status", r.payload());
@@ -212,6 +214,7 @@ public final class MqttGateway {
         ops.put("models/activate", new Dispatcher.Op(models::activate, true));
         ops.put("models/rollback", new Dispatcher.Op(models::rollback, true));
         ops.put("models/remove", new Dispatcher.Op(models::remove, true));
+        ops.put(OptimizeOps.OPERATION, new Dispatcher.Op(optimize::optimize, true));
         ops.put("bundles/list", new Dispatcher.Op(bundles::list, false));
         ops.put("bundles/install", new Dispatcher.Op(bundles::install, true));
         ops.put("bundles/update", new Dispatcher.Op(bundles::update, true));
@@ -299,6 +302,16 @@ public final class MqttGateway {
 
     void unbindDeployer(BundleDeployer s) {
         services.deployer.compareAndSet(s, null);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindOptimizer(ModelOptimizer s) {
+        services.optimizer.set(s);
+    }
+
+    void unbindOptimizer(ModelOptimizer s) {
+        services.optimizer.compareAndSet(s, null);
     }
 
     /** The trust bundle's gatewayId (what manifests' targets are matched against), read without binding it. */

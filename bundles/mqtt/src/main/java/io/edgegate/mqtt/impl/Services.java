@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.edgegate.deploy.BundleDeployer;
 import io.edgegate.inference.InferenceService;
+import io.edgegate.optimizer.ModelOptimizer;
 import io.edgegate.store.ModelStore;
 import io.edgegate.trust.ArtifactVerifier;
 
@@ -18,6 +19,7 @@ final class Services {
     final AtomicReference<ModelStore> store = new AtomicReference<>();
     final AtomicReference<ArtifactVerifier> verifier = new AtomicReference<>();
     final AtomicReference<BundleDeployer> deployer = new AtomicReference<>();
+    final AtomicReference<ModelOptimizer> optimizer = new AtomicReference<>();
 
     InferenceService inference() throws OpException {
         return require(inference, "the inference service");
@@ -33,6 +35,10 @@ final class Services {
 
     BundleDeployer deployer() throws OpException {
         return require(deployer, "the bundle deployer (feature gateway-deploy)");
+    }
+
+    ModelOptimizer optimizer() throws OpException {
+        return require(optimizer, "the optimizer (feature gateway-optimizer)");
     }
 
     private static <T> T require(AtomicReference<T> ref, String what) throws OpException {

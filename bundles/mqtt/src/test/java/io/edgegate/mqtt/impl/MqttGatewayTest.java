@@ -131,6 +131,46 @@ class MqttGatewayTest {
     }
 
     @Test
+    void optimizeReportsProgressThenTheVariantsReport() throws Exception {
+        List<Answer> answers = client.requestUntilFinal(gw.topic(OptimizeOps.OPERATION),
+                "{\"name\": \"add\", \"version\": 1, \"recipe\": \"fp16\", \"options\": {\"samples\": 3}}");
+        Answer last = answers.get(answers.size() - 1);
+        assertEquals(200, last.status(), answers.toString());
+        assertTrue(answers.size() >= 2, "progress before the report: " + answers);
+        double before = -1;
+        for (Answer interim : answers.subList(0, answers.size() - 1)) {
+            assertEquals(202, interim.status());
+            double p = interim.result().path("progress").asDouble();
+            assertTrue(p > before && p <= 1, answers.toString());
+            assertTrue(interim.result().path("message").isTextual());
+            before = p;
+        }
+        JsonNode v = last.result();
+        assertEquals("ACCEPTED", v.path("outcome").asText());
+        assertEquals("fp16", v.path("recipe").asText());
+        assertEquals(3, v.path("metrics").path("samples").asInt());
+        assertTrue(v.path("metrics").path("cosineMean").asDouble() >= 0.999, v.toString());
+        assertEquals(gw.store.version("add", 1).orElseThrow().sha256(), v.path("source").path("sha256").asText());
+        assertEquals(64, v.path("variant").path("sha256").asText().length());
+
+        List<Answer> failing = client.requestUntilFinal(gw.topic(OptimizeOps.OPERATION), "{\"name\": \"add\", "
+                + "\"version\": 1, \"recipe\": \"int8-dynamic\"}");
+        assertEquals(202, failing.get(0).status(), "the first progress report goes out at once: " + failing);
+        Answer nothing = failing.get(failing.size() - 1);
+        assertEquals(409, nothing.status(), nothing.toString());
+        assertTrue(nothing.error().startsWith("models/optimize: RECIPE_FAILED: "), nothing.error());
+        assertEquals("FAILED", nothing.result().path("outcome").asText(), "the report comes along");
+        assertEquals(404, op(OptimizeOps.OPERATION, "{\"name\": \"nope\", \"version\": 1, \"recipe\": "
+                + "\"fp16\"}").status());
+        assertEquals(400, op(OptimizeOps.OPERATION, "{\"name\": \"add\", \"version\": 1, \"recipe\": "
+                + "\"int4\"}").status());
+        Answer typo = op(OptimizeOps.OPERATION, "{\"name\": \"add\", \"version\": 1, \"recipe\": \"fp16\", "
+                + "\"option\": {}}");
+        assertEquals(400, typo.status());
+        assertTrue(typo.error().contains("unknown field 'option'"), typo.error());
+    }
+
+    @Test
     void stoppingLeavesARetainedOfflineStatus() throws Exception {
         String statusTopic = "edgegate/" + gw.id() + "/status";
         gw.mqtt.close();

@@ -126,6 +126,23 @@ final class TestClient implements AutoCloseable {
         return a;
     }
 
+    /** Sends and collects the replies until a final one: interim replies (202) first, then the last. */
+    List<Answer> requestUntilFinal(String topic, String json) throws Exception {
+        byte[] correlation = fresh();
+        send(topic, json.getBytes(StandardCharsets.UTF_8), correlation, List.of(), replyTopic);
+        BlockingQueue<Answer> queue = waiting.computeIfAbsent(Arrays.toString(correlation),
+                k -> new LinkedBlockingQueue<>());
+        List<Answer> all = new java.util.ArrayList<>();
+        while (true) {
+            Answer a = queue.poll(60, TimeUnit.SECONDS);
+            assertNotNull(a, "no final reply to " + topic + " in 60 s after " + all);
+            all.add(a);
+            if (a.status() != 202) {
+                return all;
+            }
+        }
+    }
+
     Answer request(String topic, String json) throws Exception {
         return request(topic, json.getBytes(StandardCharsets.UTF_8), fresh(), List.of());
     }

@@ -16,6 +16,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 
 import io.edgegate.accelerator.cpu.impl.CpuAcceleratorProvider;
 import io.edgegate.inference.impl.OnnxInferenceService;
+import io.edgegate.optimizer.impl.OnnxModelOptimizer;
 import io.edgegate.store.impl.FileSystemModelStore;
 import io.edgegate.testkit.OnnxModelBuilder;
 import io.edgegate.testkit.TestTrust;
@@ -23,8 +24,8 @@ import io.edgegate.trust.impl.BouncyCastleArtifactVerifier;
 
 /**
  * A gateway as in the framework, assembled by hand from the real parts: a signed-model store and an enforcing
- * verifier over a throwaway trust root, the ONNX Runtime inference service on the CPU provider, and the MQTT
- * component on a real broker.
+ * verifier over a throwaway trust root, the ONNX Runtime inference service on the CPU provider, the optimizer, and
+ * the MQTT component on a real broker.
  */
 final class TestGateway implements AutoCloseable {
     final Path home;
@@ -32,6 +33,7 @@ final class TestGateway implements AutoCloseable {
     final BouncyCastleArtifactVerifier verifier;
     final FileSystemModelStore store;
     final OnnxInferenceService inference;
+    final OnnxModelOptimizer optimizer;
     private final Map<String, Object> config;
     private final BundleContext context;
     private final ConfigurationAdmin configAdmin;
@@ -53,6 +55,9 @@ final class TestGateway implements AutoCloseable {
         this.inference = new OnnxInferenceService(store);
         store.addListener(inference);
         inference.addProvider(cpu(), Map.of());
+        this.optimizer = new OnnxModelOptimizer(store, annotation(OnnxModelOptimizer.Config.class,
+                Map.of("samples", 4)));
+        store.addListener(optimizer);
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (!inference.isReady()) {
             assertTrue(System.nanoTime() < deadline, "models did not load: " + inference.models());
@@ -68,6 +73,7 @@ final class TestGateway implements AutoCloseable {
         mqtt.bindInference(inference);
         mqtt.bindStore(store);
         mqtt.bindVerifier(verifier);
+        mqtt.bindOptimizer(optimizer);
     }
 
     /** Restarts the MQTT component with some settings changed. */
@@ -156,6 +162,7 @@ final class TestGateway implements AutoCloseable {
         if (mqtt != null) {
             mqtt.close();
         }
+        optimizer.close();
         inference.deactivate();
         store.close();
     }

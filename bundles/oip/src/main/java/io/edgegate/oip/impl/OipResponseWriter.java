@@ -15,6 +15,7 @@ import io.edgegate.inference.InferenceResponse;
 import io.edgegate.inference.ModelStatus;
 import io.edgegate.model.Tensor;
 import io.edgegate.model.TensorSpec;
+import io.edgegate.optimizer.Variant;
 
 /** Writes Open Inference Protocol v2 responses, streaming tensor data without building a tree. */
 public final class OipResponseWriter {
@@ -179,8 +180,12 @@ public final class OipResponseWriter {
         g.writeEndArray();
     }
 
-    /** {@code $metadata_model_response}, with the gateway's state, reason, provider and sha256 added. */
-    public static void modelMetadata(ModelStatus status, List<Long> versions, OutputStream out) throws IOException {
+    /**
+     * {@code $metadata_model_response}, with the gateway's state, reason, provider and sha256 added, and the
+     * version's optimized variants unless {@code variants} is null.
+     */
+    public static void modelMetadata(ModelStatus status, List<Long> versions, List<Variant> variants,
+            OutputStream out) throws IOException {
         try (JsonGenerator g = open(out)) {
             g.writeStartObject();
             g.writeStringField("name", status.name());
@@ -203,8 +208,47 @@ public final class OipResponseWriter {
             if (status.sha256().isPresent()) {
                 g.writeStringField("sha256", status.sha256().get());
             }
+            if (variants != null) {
+                g.writeArrayFieldStart("variants");
+                for (Variant v : variants) {
+                    writeVariant(g, v);
+                }
+                g.writeEndArray();
+            }
             g.writeEndObject();
         }
+    }
+
+    private static void writeVariant(JsonGenerator g, Variant v) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("recipe", v.recipe());
+        g.writeObjectFieldStart("options");
+        for (var e : new java.util.TreeMap<>(v.options()).entrySet()) {
+            g.writeStringField(e.getKey(), e.getValue());
+        }
+        g.writeEndObject();
+        g.writeStringField("key", v.key());
+        g.writeStringField("outcome", v.outcome().name());
+        g.writeBooleanField("accepted", v.accepted());
+        if (v.reason() != null) {
+            g.writeStringField("reason", v.reason());
+        }
+        g.writeBooleanField("served", v.served());
+        if (v.metrics() != null) {
+            g.writeNumberField("cosineMean", v.metrics().cosineMean());
+            g.writeNumberField("cosineMin", v.metrics().cosineMin());
+            g.writeNumberField("maxAbsDiff", v.metrics().maxAbsDiff());
+            if (v.metrics().top1Agreement() != null) {
+                g.writeNumberField("top1Agreement", v.metrics().top1Agreement());
+            }
+            g.writeNumberField("samples", v.metrics().samples());
+        }
+        if (v.variantSha256() != null) {
+            g.writeNumberField("bytes", v.variantBytes());
+        }
+        g.writeNumberField("sourceBytes", v.sourceBytes());
+        g.writeStringField("created", v.created().toString());
+        g.writeEndObject();
     }
 
     /** The repository index: {@code [{"name", "version", "state", "reason"}]}, as Triton writes it. */

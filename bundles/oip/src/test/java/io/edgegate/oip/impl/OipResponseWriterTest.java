@@ -22,6 +22,7 @@ import io.edgegate.inference.ModelStatus;
 import io.edgegate.model.DataType;
 import io.edgegate.model.Tensor;
 import io.edgegate.model.TensorSpec;
+import io.edgegate.optimizer.Variant;
 
 class OipResponseWriterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -120,7 +121,7 @@ class OipResponseWriterTest {
                 List.of(new TensorSpec("last_hidden_state", DataType.FP32, new long[] {-1, -1, 384})));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-        OipResponseWriter.modelMetadata(status, List.of(1L, 2L), out);
+        OipResponseWriter.modelMetadata(status, List.of(1L, 2L), null, out);
 
         JsonNode root = JSON.readTree(out.toByteArray());
         assertEquals("minilm", root.path("name").asText());
@@ -136,5 +137,39 @@ class OipResponseWriterTest {
         assertEquals("INT64", in.path("datatype").asText());
         assertEquals("[-1,-1]", in.path("shape").toString());
         assertEquals("[-1,-1,384]", root.path("outputs").get(0).path("shape").toString());
+        assertTrue(root.path("variants").isMissingNode(), "no optimizer: no field");
+    }
+
+    @Test
+    void modelMetadataListsTheVariants() throws IOException {
+        ModelStatus status = new ModelStatus("m", 1, ModelStatus.State.READY, null, "cpu", "ab12", List.of(),
+                List.of());
+        Variant served = new Variant("m", 1, "int8-dynamic", java.util.Map.of("perChannel", "true"), "k1",
+                Variant.Outcome.ACCEPTED, null, new Variant.Metrics(20, "generated", 0.995, 0.94, 0.5, null),
+                new Variant.Thresholds(0.99, null, 0.99), "ab12", 1000, "cd34", 250, "1.28.0", 10, 20,
+                java.time.Instant.parse("2026-11-22T07:00:00Z"), true, null);
+        Variant rejected = new Variant("m", 1, "int8-dynamic", java.util.Map.of("debugScaleFactor", "0.05"), "k2",
+                Variant.Outcome.REJECTED, "cosine similarity 0.48 is below minCosine 0.99",
+                new Variant.Metrics(20, "generated", 0.48, 0.03, 3.1, 0.5), new Variant.Thresholds(0.99, null, 0.99),
+                "ab12", 1000, "ef56", 250, "1.28.0", 10, 20, java.time.Instant.parse("2026-11-22T07:01:00Z"), false,
+                null);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        OipResponseWriter.modelMetadata(status, List.of(1L), List.of(rejected, served), out);
+
+        JsonNode variants = JSON.readTree(out.toByteArray()).path("variants");
+        assertEquals(2, variants.size());
+        JsonNode r = variants.get(0);
+        assertEquals("REJECTED", r.path("outcome").asText());
+        assertFalse(r.path("accepted").asBoolean());
+        assertEquals("cosine similarity 0.48 is below minCosine 0.99", r.path("reason").asText());
+        assertEquals(0.5, r.path("top1Agreement").asDouble());
+        assertEquals("{\"debugScaleFactor\":\"0.05\"}", r.path("options").toString());
+        JsonNode s = variants.get(1);
+        assertTrue(s.path("accepted").asBoolean() && s.path("served").asBoolean(), s.toString());
+        assertEquals(0.995, s.path("cosineMean").asDouble());
+        assertEquals(250, s.path("bytes").asLong());
+        assertEquals(1000, s.path("sourceBytes").asLong());
+        assertTrue(s.path("reason").isMissingNode() && s.path("top1Agreement").isMissingNode(), s.toString());
     }
 }

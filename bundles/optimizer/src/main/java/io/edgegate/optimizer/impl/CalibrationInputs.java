@@ -24,8 +24,10 @@ import ai.onnxruntime.TensorInfo;
  * The inputs a model is run on while calibrating: given samples, or values generated from the inputs' metadata.
  * Generated values: floats uniform in a range, integers uniform in [0, rows) when the input indexes an embedding table
  * (a Gather over an initializer: token ids, token types), else in [0, 2) (masks, flags); booleans at random. Unknown
- * dimensions are 1 for the first (batch) and {@code dynamicDim} for the others. Each sample is seeded by its index,
- * so a second pass sees the same values.
+ * dimensions are 1 for the first (batch) and {@code dynamicDim} for the others; with {@link #varied} the others vary
+ * from sample to sample (the first sample takes {@code dynamicDim}, the rest a length from 8 up to it), dimensions of
+ * the same symbolic name taking the same length within a sample, and integer inputs named like a mask all ones. Each
+ * sample is seeded by its index, so a second pass sees the same values.
  */
 final class CalibrationInputs {
     private final List<Map<String, Object>> given;
@@ -33,23 +35,30 @@ final class CalibrationInputs {
     private final long seed;
     private final double[] floatRange;
     private final long dynamicDim;
+    private final boolean vary;
 
     /** Given samples: input name to a multi-dimensional Java array, as {@link OnnxTensor#createTensor} takes. */
     static CalibrationInputs given(List<Map<String, Object>> samples) {
-        return new CalibrationInputs(List.copyOf(samples), samples.size(), 0, null, 0);
+        return new CalibrationInputs(List.copyOf(samples), samples.size(), 0, null, 0, false);
     }
 
     static CalibrationInputs generated(int count, long seed, double[] floatRange, long dynamicDim) {
-        return new CalibrationInputs(null, count, seed, floatRange, dynamicDim);
+        return new CalibrationInputs(null, count, seed, floatRange, dynamicDim, false);
+    }
+
+    /** As {@link #generated}, with unknown dimensions (but the first) of varying length up to {@code maxDim}. */
+    static CalibrationInputs varied(int count, long seed, double[] floatRange, long maxDim) {
+        return new CalibrationInputs(null, count, seed, floatRange, maxDim, true);
     }
 
     private CalibrationInputs(List<Map<String, Object>> given, int count, long seed, double[] floatRange,
-            long dynamicDim) {
+            long dynamicDim, boolean vary) {
         this.given = given;
         this.count = count;
         this.seed = seed;
         this.floatRange = floatRange;
         this.dynamicDim = dynamicDim;
+        this.vary = vary;
     }
 
     int count() {
@@ -69,11 +78,13 @@ final class CalibrationInputs {
             }
             Random random = new Random(seed + 7919L * index);
             Map<String, Long> tableRows = indexedTables(graph);
+            Map<String, Long> lengths = new HashMap<>();
             for (Map.Entry<String, NodeInfo> e : inputs.entrySet()) {
                 if (!(e.getValue().getInfo() instanceof TensorInfo info)) {
                     throw new OrtException("input " + e.getKey() + " is not a tensor: cannot generate it");
                 }
-                out.put(e.getKey(), generate(env, e.getKey(), info, random, tableRows));
+                out.put(e.getKey(), generate(env, e.getKey(), info, random, tableRows,
+                        name -> lengths.computeIfAbsent(name, n -> length(index, random))));
             }
             return out;
         } catch (OrtException | RuntimeException e) {
@@ -82,12 +93,20 @@ final class CalibrationInputs {
         }
     }
 
+    private long length(int index, Random random) {
+        if (!vary || index == 0 || dynamicDim <= 8) {
+            return dynamicDim;
+        }
+        return 8 + random.nextInt((int) Math.min(Integer.MAX_VALUE - 1, dynamicDim - 7));
+    }
+
     private OnnxTensor generate(OrtEnvironment env, String name, TensorInfo info, Random random,
-            Map<String, Long> tableRows) throws OrtException {
+            Map<String, Long> tableRows, java.util.function.Function<String, Long> lengthOf) throws OrtException {
         long[] shape = info.getShape().clone();
+        String[] names = info.getDimensionNames();
         for (int d = 0; d < shape.length; d++) {
             if (shape[d] < 0) {
-                shape[d] = d == 0 ? 1 : dynamicDim;
+                shape[d] = d == 0 ? 1 : lengthOf.apply(names != null && d < names.length ? names[d] : "");
             }
         }
         long elements = 1;
@@ -107,8 +126,11 @@ final class CalibrationInputs {
             case INT64, INT32 -> {
                 long bound = tableRows.getOrDefault(name, 2L);
                 long[] v = new long[n];
+                // the guard's attention masks attend to every position, as a real request without padding does
+                boolean mask = vary && !tableRows.containsKey(name) && name.toLowerCase(java.util.Locale.ROOT)
+                        .contains("mask");
                 for (int i = 0; i < n; i++) {
-                    v[i] = (long) (random.nextDouble() * bound);
+                    v[i] = mask ? 1 : (long) (random.nextDouble() * bound);
                 }
                 if (type == OnnxJavaType.INT64) {
                     return OnnxTensor.createTensor(env, LongBuffer.wrap(v), shape);

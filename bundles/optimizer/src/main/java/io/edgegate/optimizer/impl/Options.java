@@ -26,7 +26,7 @@ final class Options {
         Set<String> unknown = new TreeSet<>(values.keySet());
         unknown.removeAll(known);
         if (!unknown.isEmpty()) {
-            throw new RecipeException(recipe + ": unknown option(s) " + unknown + "; known: " + new TreeSet<>(known));
+            throw new BadOptionException(recipe + ": unknown option(s) " + unknown + "; known: " + new TreeSet<>(known));
         }
         return new Options(recipe, values);
     }
@@ -105,6 +105,6 @@ final class Options {
     }
 
     private RecipeException invalid(String key, String expected) {
-        return new RecipeException(recipe + ": option " + key + " must be " + expected + ", got '" + values.get(key) + "'");
+        return new BadOptionException(recipe + ": option " + key + " must be " + expected + ", got '" + values.get(key) + "'");
     }
 }

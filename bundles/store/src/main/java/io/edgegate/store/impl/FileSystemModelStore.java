@@ -36,6 +36,7 @@ import io.edgegate.store.ModelConfig;
 import io.edgegate.store.ModelStore;
 import io.edgegate.store.ModelStoreListener;
 import io.edgegate.store.ModelVersion;
+import io.edgegate.store.OptimizeConfig;
 import io.edgegate.store.VersionPolicy;
 import io.edgegate.trust.ArtifactVerifier;
 
@@ -184,6 +185,12 @@ public final class FileSystemModelStore implements ModelStore {
         scan(true);
     }
 
+    @Override
+    public void refresh(String model) {
+        scanner.invalidate(model);
+        scan(true);
+    }
+
     private void scan(boolean settleNow) {
         Set<String> changed;
         try {
@@ -258,7 +265,18 @@ public final class FileSystemModelStore implements ModelStore {
             List<TensorSpec> in = declared.inputs.isEmpty() ? graph.inputs() : declared.inputs;
             List<TensorSpec> out = declared.outputs.isEmpty() ? graph.outputs() : declared.outputs;
             config = new ModelConfig(in, out, declared.providers, declared.intraOpThreads,
-                    declared.interOpThreads, ModelConfig.Source.MODEL_JSON);
+                    declared.interOpThreads, ModelConfig.Source.MODEL_JSON, declared.optimize);
+        }
+        // An accepted variant serves instead of the signed model only when model.json asks for it; it was made here
+        // from the verified copy above (the report names that copy's sha256), so it needs no signature of its own.
+        Optional<ServedVariants.Found> variant = config.optimize().filter(OptimizeConfig::serve)
+                .flatMap(o -> ServedVariants.find(name, version, model, sha256, o));
+        if (variant.isPresent()) {
+            LOG.info("Model {} version {} serves its {} variant {} ({} bytes instead of {})", name, version,
+                    variant.get().variant().recipe(), variant.get().variant().key(), variant.get().variant().size(),
+                    size);
+            return new ModelVersion(name, version, variant.get().file(), sha256, size, config, null, model,
+                    variant.get().variant());
         }
         return new ModelVersion(name, version, model, sha256, size, config, null);
     }

@@ -190,11 +190,16 @@ final class InstalledModels {
         return directory.resolve(name).resolve(Long.toString(version));
     }
 
+    /** Deletes every other copy, and the variants made of them (their keys name content that is gone). */
     private static void removeOthers(Path slot, Path keep) throws IOException {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(slot)) {
             for (Path p : ds) {
                 if (!p.equals(keep)) {
-                    Files.deleteIfExists(p);
+                    if (Files.isDirectory(p)) {
+                        deleteTree(p);
+                    } else {
+                        Files.deleteIfExists(p);
+                    }
                 }
             }
         }

@@ -61,6 +61,9 @@ final class RepositoryScanner {
     private record Known<T>(Fingerprint fingerprint, T value) {
     }
 
+    /** Matches no version folder: a version known with it is read again at the next walk. */
+    private static final Fingerprint STALE = new Fingerprint(-2, -2, -2, -2, -2, -2);
+
     private final Path root;
     private final Versions reader;
     private final Map<Path, Known<ModelVersion>> versions = new HashMap<>();
@@ -140,6 +143,12 @@ final class RepositoryScanner {
         warned.retainAll(seen);
         found.sort(Comparator.comparing(ModelVersion::name).thenComparingLong(ModelVersion::version));
         return new Result(List.copyOf(found), Map.copyOf(policyOf), changed);
+    }
+
+    /** The next walk reads every version of {@code name} again, as if its files had changed. */
+    synchronized void invalidate(String name) {
+        versions.replaceAll((dir, known) -> dir.getParent().getFileName().toString().equals(name)
+                ? new Known<>(STALE, known.value()) : known);
     }
 
     private VersionPolicy policy(Path modelDir, String name, Set<String> changed) {
