@@ -24,6 +24,31 @@ interface ServingPath {
      */
     static List<Latencies> measure(List<String> labels, List<ServingPath> paths, int warmup, int iterations,
             int block) throws Exception {
+        return measure(labels, paths, warmup, iterations, block, 0);
+    }
+
+    /**
+     * {@link #measure(List, List, int, int, int)} with {@code settle} untimed calls at the start of every block: the
+     * first calls after a switch pay for the switch itself (with ONNX Runtime's spinning thread pools, several
+     * sessions in one process slow each other for a few calls), which a model served on its own never does.
+     */
+    static List<Latencies> measure(List<String> labels, List<ServingPath> paths, int warmup, int iterations,
+            int block, int settle) throws Exception {
+        long[][] nanos = timeInBlocks(paths, warmup, iterations, block, settle);
+        List<Latencies> out = new ArrayList<>();
+        for (int p = 0; p < paths.size(); p++) {
+            out.add(new Latencies(labels.get(p), nanos[p]));
+        }
+        return out;
+    }
+
+    /**
+     * What {@link #measure(List, List, int, int, int, int)} measures, unsorted: {@code [path][call]} in nanoseconds,
+     * calls {@code r * block} to {@code (r + 1) * block - 1} of every path taken in round {@code r}, one path right
+     * after the other; so a path's block can be set against another's of the same round.
+     */
+    static long[][] timeInBlocks(List<ServingPath> paths, int warmup, int iterations, int block, int settle)
+            throws Exception {
         for (ServingPath path : paths) {
             for (int i = 0; i < warmup; i++) {
                 path.call();
@@ -35,6 +60,9 @@ interface ServingPath {
             for (int k = 0; k < paths.size(); k++) {
                 int p = round % 2 == 0 ? k : paths.size() - 1 - k;
                 ServingPath path = paths.get(p);
+                for (int i = 0; i < settle; i++) {
+                    path.call();
+                }
                 for (int i = start; i < end; i++) {
                     long t0 = System.nanoTime();
                     path.call();
@@ -42,10 +70,6 @@ interface ServingPath {
                 }
             }
         }
-        List<Latencies> out = new ArrayList<>();
-        for (int p = 0; p < paths.size(); p++) {
-            out.add(new Latencies(labels.get(p), nanos[p]));
-        }
-        return out;
+        return nanos;
     }
 }
