@@ -40,6 +40,14 @@ final class MqttPath implements AutoCloseable {
     private final MqttAsyncClient client;
     private final String replyTopic;
     private final ConcurrentHashMap<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ExecutorService echoWorker = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "bench-echo");
+                t.setDaemon(true);
+                return t;
+            });
+    private volatile String echoTopic;
+    private volatile byte[] echoPayload;
 
     MqttPath(String brokerUri) throws MqttException {
         String id = "bench-" + Long.toHexString(RANDOM.nextLong());
@@ -48,6 +56,10 @@ final class MqttPath implements AutoCloseable {
         client.setCallback(new MqttCallback() {
             @Override
             public void messageArrived(String topic, MqttMessage message) {
+                if (topic.equals(echoTopic)) {
+                    answerEcho(message);
+                    return;
+                }
                 MqttProperties p = message.getProperties();
                 String key = p.getCorrelationData() == null ? "" : new String(p.getCorrelationData(),
                         java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -172,25 +184,27 @@ final class MqttPath implements AutoCloseable {
      * a round trip through the broker with no gateway, the transport's floor for a reply of that size.
      */
     void echo(String topic, byte[] payload) throws MqttException {
-        java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "bench-echo");
-            t.setDaemon(true);
-            return t;
-        });
-        client.subscribe(new MqttSubscription(topic, 1), (t, m) -> worker.execute(() -> {
+        echoPayload = payload;
+        echoTopic = topic;
+        // Paho's per-subscription listeners need subscription identifiers; the client's callback serves instead
+        client.subscribe(new MqttSubscription(topic, 1)).waitForCompletion(10_000);
+    }
+
+    private void answerEcho(MqttMessage m) {
+        echoWorker.execute(() -> {
             try {
                 MqttProperties in = m.getProperties();
                 MqttProperties p = new MqttProperties();
                 p.setCorrelationData(in.getCorrelationData());
                 p.setUserProperties(List.of(new UserProperty("status", "200")));
-                MqttMessage reply = new MqttMessage(payload);
+                MqttMessage reply = new MqttMessage(echoPayload);
                 reply.setQos(1);
                 reply.setProperties(p);
                 client.publish(in.getResponseTopic(), reply);
             } catch (MqttException e) {
                 throw new IllegalStateException(e);
             }
-        })).waitForCompletion(10_000);
+        });
     }
 
     @Override
