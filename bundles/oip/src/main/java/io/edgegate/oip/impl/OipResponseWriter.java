@@ -41,32 +41,7 @@ public final class OipResponseWriter {
             java.io.ByteArrayOutputStream out) throws IOException {
         List<Tensor> raw = new java.util.ArrayList<>();
         try (JsonGenerator g = open(out)) {
-            g.writeStartObject();
-            g.writeStringField("model_name", response.model());
-            g.writeStringField("model_version", Long.toString(response.version()));
-            if (response.id() != null) {
-                g.writeStringField("id", response.id());
-            }
-            g.writeArrayFieldStart("outputs");
-            for (Tensor t : response.outputs()) {
-                g.writeStartObject();
-                g.writeStringField("name", t.name());
-                g.writeStringField("datatype", t.datatype().name());
-                writeShape(g, t.shape());
-                // BYTES has no fixed-size raw form here: it stays JSON
-                if (binary.test(t.name()) && t.datatype() != io.edgegate.model.DataType.BYTES) {
-                    g.writeObjectFieldStart("parameters");
-                    g.writeNumberField("binary_data_size", t.data().remaining());
-                    g.writeEndObject();
-                    raw.add(t);
-                } else {
-                    g.writeFieldName("data");
-                    writeData(g, t);
-                }
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeEndObject();
+            write(g, response, binary, raw);
         }
         int header = out.size();
         for (Tensor t : raw) {
@@ -84,25 +59,39 @@ public final class OipResponseWriter {
 
     public static void inference(InferenceResponse response, OutputStream out) throws IOException {
         try (JsonGenerator g = open(out)) {
+            write(g, response, name -> false, null);
+        }
+    }
+
+    /** The response object; outputs that {@code binary} selects get a size instead of data and go to {@code raw}. */
+    private static void write(JsonGenerator g, InferenceResponse response,
+            java.util.function.Predicate<String> binary, List<Tensor> raw) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("model_name", response.model());
+        g.writeStringField("model_version", Long.toString(response.version()));
+        if (response.id() != null) {
+            g.writeStringField("id", response.id());
+        }
+        g.writeArrayFieldStart("outputs");
+        for (Tensor t : response.outputs()) {
             g.writeStartObject();
-            g.writeStringField("model_name", response.model());
-            g.writeStringField("model_version", Long.toString(response.version()));
-            if (response.id() != null) {
-                g.writeStringField("id", response.id());
-            }
-            g.writeArrayFieldStart("outputs");
-            for (Tensor t : response.outputs()) {
-                g.writeStartObject();
-                g.writeStringField("name", t.name());
-                g.writeStringField("datatype", t.datatype().name());
-                writeShape(g, t.shape());
+            g.writeStringField("name", t.name());
+            g.writeStringField("datatype", t.datatype().name());
+            writeShape(g, t.shape());
+            // BYTES has no fixed-size raw form here: it stays JSON
+            if (binary.test(t.name()) && t.datatype() != io.edgegate.model.DataType.BYTES) {
+                g.writeObjectFieldStart("parameters");
+                g.writeNumberField("binary_data_size", t.data().remaining());
+                g.writeEndObject();
+                raw.add(t);
+            } else {
                 g.writeFieldName("data");
                 writeData(g, t);
-                g.writeEndObject();
             }
-            g.writeEndArray();
             g.writeEndObject();
         }
+        g.writeEndArray();
+        g.writeEndObject();
     }
 
     private static void writeData(JsonGenerator g, Tensor t) throws IOException {
