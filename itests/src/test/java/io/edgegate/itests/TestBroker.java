@@ -1,6 +1,5 @@
 package io.edgegate.itests;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -76,13 +75,5 @@ final class TestBroker implements AutoCloseable {
     /** The {@code io.edgegate.mqtt} configuration that points a gateway at this broker. */
     String gatewayConfig(String gatewayId) {
         return "brokerUri=" + uri() + "\ngatewayId=" + gatewayId + "\n";
-    }
-
-    static void deleteQuietly(Path dir) {
-        try {
-            TestGateway.deleteTree(dir);
-        } catch (IOException e) {
-            // left for the next clean build
-        }
     }
 }

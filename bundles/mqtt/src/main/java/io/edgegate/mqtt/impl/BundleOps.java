@@ -7,17 +7,13 @@ import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.wiring.BundleWire;
 import org.osgi.framework.wiring.BundleWiring;
-import org.osgi.framework.wiring.FrameworkWiring;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +36,6 @@ final class BundleOps {
     private static final Logger LOG = LoggerFactory.getLogger(BundleOps.class);
     static final String INSTALL = "bundles/install";
     static final String UPDATE = "bundles/update";
-    private static final long REFRESH_TIMEOUT_SECONDS = 30;
 
     /** Null outside a framework (unit tests): every bundle operation is then 503. */
     private final BundleContext context;
