@@ -230,11 +230,27 @@ public final class OipServlet extends HttpServlet {
             resp.setContentType(OipCodec.BINARY_CONTENT_TYPE);
             resp.setHeader(OipCodec.HEADER_LENGTH, Integer.toString(encoded.headerLength()));
             resp.setContentLength(encoded.body().length);
-            resp.getOutputStream().write(encoded.body());
+            try {
+                resp.getOutputStream().write(encoded.body());
+            } catch (IOException e) {
+                clientGone(name, e);
+            }
             return;
         }
         ok(resp);
-        OipCodec.writeResponse(response, resp.getOutputStream());
+        try {
+            OipCodec.writeResponse(response, resp.getOutputStream());
+        } catch (IOException e) {
+            clientGone(name, e);
+        }
+    }
+
+    /**
+     * The answer was computed but the client hung up while it was sent (broken pipe, reset): nothing is wrong with
+     * the gateway, so no ERROR with a stack trace; the connection is gone either way.
+     */
+    private static void clientGone(String model, IOException e) {
+        LOG.debug("The client of an inference on {} went away while its answer was sent: {}", model, e.toString());
     }
 
     private OipException tooLarge(HttpServletResponse resp) {
